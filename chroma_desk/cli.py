@@ -1,0 +1,57 @@
+"""``chroma-desk``: with no command (or only photo paths) it opens the window; otherwise one of
+the subcommands below, each in its own module under ``chroma_desk/commands/``."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from pathlib import Path
+
+from chroma_desk import __version__
+
+# subcommand -> module in chroma_desk.commands; each module has add_arguments(parser), run(args)
+COMMANDS = {
+    "colorize": ("colorize", "colourize photos, files, folders or globs"),
+    "video": ("video", "colourize a video clip, keeping its sound"),
+    "train": ("train", "train a model on a folder of colour photos"),
+    "evaluate": ("evaluate", "measure models on a folder of colour photos"),
+    "models": ("models", "list, inspect and import model files"),
+    "bench": ("bench", "measure speed on this machine"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="chroma-desk",
+        description="Colourize black-and-white photos and video. "
+        "Run with no command to open the window.",
+    )
+    parser.add_argument("--version", action="version", version=f"chroma-desk {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (module_name, help_text) in COMMANDS.items():
+        command_parser = sub.add_parser(name, help=help_text, description=help_text)
+        module = importlib.import_module(f"chroma_desk.commands.{module_name}")
+        module.add_arguments(command_parser)
+        command_parser.set_defaults(run=module.run)
+    return parser
+
+
+def open_window(paths: list[str]) -> int:
+    from chroma_desk.ui.app import main as ui_main
+
+    return ui_main(paths)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv or (argv[0] not in COMMANDS and not argv[0].startswith("-") and Path(argv[0]).exists()):
+        return open_window(argv)
+    args = build_parser().parse_args(argv)
+    if args.command is None:
+        return open_window([])
+    return int(args.run(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Reading and writing photos (and, in ``video``, clips)."""
