@@ -1,0 +1,54 @@
+"""The training event protocol (DESIGN.md): one JSON object per line, on stdout and in
+``events.jsonl`` in the run folder. Types: start, step, eval, sample, checkpoint, error, done."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any, TextIO
+
+EVENT_TYPES = ("start", "step", "eval", "sample", "checkpoint", "error", "done")
+
+
+class EventLog:
+    def __init__(self, run_dir: Path, echo: TextIO | None = sys.stdout) -> None:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        self.path = run_dir / "events.jsonl"
+        self._file = self.path.open("a", encoding="utf-8")
+        self._echo = echo
+
+    def emit(self, event: str, **fields: Any) -> dict[str, Any]:
+        if event not in EVENT_TYPES:
+            raise ValueError(f"unknown event type {event!r}")
+        record = {"event": event, "time": round(time.time(), 3), **fields}
+        line = json.dumps(record, default=_jsonable)
+        self._file.write(line + "\n")
+        self._file.flush()
+        if self._echo is not None:
+            self._echo.write(line + "\n")
+            self._echo.flush()
+        return record
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Path):
+        return str(value)
+    if hasattr(value, "item"):
+        return value.item()
+    return str(value)
+
+
+def read_events(path: Path) -> list[dict[str, Any]]:
+    """All events of a run (a half-written last line is ignored)."""
+    events = []
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        try:
+            events.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue
+    return events

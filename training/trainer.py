@@ -1,0 +1,490 @@
+"""One training run: classification, gan or regression, on a folder of colour photos.
+
+Runs are folders: ``events.jsonl``, ``config.json``, ``state/`` (resume point: weights and
+optimiser moments in safetensors, counters in JSON), ``samples/*.png`` and ``model.safetensors``
+(a model file in our format, usable at every checkpoint).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import signal
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from safetensors.torch import load_file, save_file
+from torch.utils.data import DataLoader
+
+from chroma_desk.color.bins import (
+    annealed_mean,
+    bin_histogram,
+    gamut_bins,
+    rebalance_weights,
+    smoothed_prior,
+)
+from chroma_desk.color.lab import torch_lab_to_rgb
+from chroma_desk.engine.colorizer import pick_device
+from chroma_desk.models.checkpoint import load_model, make_card, save_model
+from chroma_desk.models.registry import build
+from training.data import PhotoDataset, ResumableSampler, scan_folder, split_train_val
+from training.events import EventLog
+from training.losses import classification_loss, gan_loss, regression_loss
+from training.metrics import colourfulness
+
+KINDS = ("classification", "gan", "regression")
+TEMPERATURES = (0.2, 0.3, 0.38, 0.45, 0.6, 0.8, 1.0)
+DATA_LICENCE_NOTE = (
+    "trained on photos whose rights belong to their owners; see the data folder's terms"
+)
+
+
+@dataclass
+class TrainConfig:
+    data: str
+    out: str
+    arch: str = "lite-unet"
+    kind: str = "gan"
+    name: str = ""
+    val: str | None = None
+    size: int = 176
+    batch: int = 16
+    steps: int | None = None
+    minutes: float | None = None
+    epochs: int | None = None
+    lr: float = 2e-4
+    warmup_steps: int = 1000
+    lambda_l1: float = 100.0
+    regression_loss: str = "l1"
+    pretrained: bool = True
+    init: str | None = None
+    workers: int = 1
+    seed: int = 0
+    device: str = "auto"
+    threads: int = 0
+    checkpoint_every: int = 500
+    sample_every: int = 250
+    eval_every: int = 500
+    log_every: int = 10
+    working_size: int = 256
+    half: bool = True
+    arch_args: dict[str, Any] = field(default_factory=dict)
+    data_note: str = ""
+
+
+class TrainingError(Exception):
+    pass
+
+
+class Trainer:
+    def __init__(self, config: TrainConfig, echo: bool = True) -> None:
+        if config.kind not in KINDS:
+            raise TrainingError(f"unknown kind {config.kind!r}; choose one of {', '.join(KINDS)}")
+        self.cfg = config
+        self.run_dir = Path(config.out)
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        self.log = EventLog(self.run_dir, echo=__import__("sys").stdout if echo else None)
+        self.device = pick_device(config.device)
+        if config.threads:
+            torch.set_num_threads(config.threads)
+        torch.manual_seed(config.seed)
+        self.stop_requested = False
+        self.step = 0
+        self.epoch = 0
+        self.offset = 0
+        self.elapsed = 0.0
+
+    # -- setup --------------------------------------------------------------------------------
+
+    def _prepare_data(self) -> None:
+        scan = scan_folder(Path(self.cfg.data))
+        if self.cfg.val:
+            val_scan = scan_folder(Path(self.cfg.val))
+            train_paths, val_paths = scan.usable, val_scan.usable
+        else:
+            train_paths, val_paths = split_train_val(scan.usable)
+        if not train_paths:
+            raise TrainingError(f"{self.cfg.data}: no usable colour photos found ({scan.counts()})")
+        self.scan = scan
+        self.train_set = PhotoDataset(train_paths, self.cfg.size, train=True, seed=self.cfg.seed)
+        self.val_set = PhotoDataset(val_paths[:48], self.cfg.size, train=False)
+        self.counts = {**scan.counts(), "train": len(train_paths), "val": len(val_paths)}
+
+    def _measure_prior(self, max_images: int = 400) -> np.ndarray:
+        """The smoothed ab-bin distribution of the user's own photos."""
+        counts = torch.zeros(len(self.centres), dtype=torch.float64)
+        step = max(1, len(self.train_set) // max_images)
+        for i in range(0, len(self.train_set), step):
+            lab = self.train_set[(0, i)][None]
+            ab = F.avg_pool2d(lab[:, 1:], 4)
+            counts += bin_histogram(ab, self.centres)
+        return smoothed_prior(counts.numpy(), self.centres.numpy())
+
+    def _build_models(self) -> None:
+        cfg = self.cfg
+        head = "classification" if cfg.kind == "classification" else "regression"
+        self.centres = torch.from_numpy(gamut_bins()) if head == "classification" else None
+        self.arch_args = {"kind": head, **cfg.arch_args}
+        if self.centres is not None:
+            self.arch_args["bins"] = int(len(self.centres))
+        self.prior = None
+        if cfg.init:
+            loaded = load_model(cfg.init)
+            if loaded.card["architecture"] != cfg.arch or loaded.card["kind"] != head:
+                raise TrainingError(f"--init {cfg.init} is a {loaded.card['architecture']} "
+                                    f"{loaded.card['kind']} model, not {cfg.arch} {head}")  # fmt: skip
+            self.generator = loaded.module.train()
+            self.arch_args = loaded.card["arguments"]
+            if self.centres is not None:
+                self.centres = loaded.bins
+            if "prior" in loaded.card:
+                self.prior = np.asarray(loaded.card["prior"])
+        else:
+            extra = {"pretrained": True} if cfg.pretrained and cfg.arch in ("lite-unet",) else {}
+            self.generator = build(cfg.arch, **self.arch_args, **extra)
+        self.stride = int(getattr(self.generator, "stride", 32))
+        self.generator.to(self.device, memory_format=torch.channels_last)
+        betas = (0.5, 0.999) if cfg.kind == "gan" else (0.9, 0.999)
+        self.opt_g = torch.optim.Adam(self.generator.parameters(), lr=cfg.lr, betas=betas)
+        self.discriminator = None
+        if cfg.kind == "gan":
+            self.discriminator = build("patchgan", in_channels=3)
+            self.discriminator.to(self.device, memory_format=torch.channels_last)
+            self.opt_d = torch.optim.Adam(self.discriminator.parameters(), lr=cfg.lr, betas=betas)
+        if self.centres is not None:
+            if self.prior is None:
+                self.prior = self._measure_prior()
+            self.class_weights = torch.from_numpy(rebalance_weights(self.prior)).to(self.device)
+        self.amp = self.device.type == "cuda"
+        self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp)
+
+    # -- resume state -------------------------------------------------------------------------
+
+    def _modules(self) -> dict[str, Any]:
+        parts: dict[str, Any] = {"g": self.generator, "opt_g": self.opt_g}
+        if self.discriminator is not None:
+            parts |= {"d": self.discriminator, "opt_d": self.opt_d}
+        return parts
+
+    def save_state(self) -> Path:
+        """Resume point and model file, both written atomically."""
+        state_dir = self.run_dir / "state"
+        state_dir.mkdir(exist_ok=True)
+        tensors: dict[str, torch.Tensor] = {}
+        groups: dict[str, Any] = {}
+        for name, part in self._modules().items():
+            sd = part.state_dict()
+            if name.startswith("opt"):
+                groups[name] = sd["param_groups"]
+                for idx, moments in sd["state"].items():
+                    for key, value in moments.items():
+                        tensors[f"{name}.{idx}.{key}"] = (
+                            torch.as_tensor(value).detach().cpu().clone()
+                        )
+            else:
+                for key, value in sd.items():
+                    tensors[f"{name}.{key}"] = value.detach().cpu().clone()
+        tensors["rng.torch"] = torch.get_rng_state()
+        tmp = state_dir / "weights.safetensors.part"
+        save_file(tensors, str(tmp))
+        os.replace(tmp, state_dir / "weights.safetensors")
+        counters = {"step": self.step, "epoch": self.epoch, "offset": self.offset,
+                    "elapsed": self.elapsed, "param_groups": groups,
+                    "prior": None if self.prior is None else self.prior.tolist()}  # fmt: skip
+        tmp_json = state_dir / "state.json.part"
+        tmp_json.write_text(json.dumps(counters))
+        os.replace(tmp_json, state_dir / "state.json")
+        model_path = self.save_model_file()
+        self.log.emit("checkpoint", step=self.step, path=model_path, state=state_dir)
+        return model_path
+
+    def load_state(self) -> bool:
+        state_dir = self.run_dir / "state"
+        if not (state_dir / "state.json").exists():
+            return False
+        counters = json.loads((state_dir / "state.json").read_text())
+        tensors = load_file(str(state_dir / "weights.safetensors"))
+        for name, part in self._modules().items():
+            prefix = f"{name}."
+            own = {k[len(prefix) :]: v for k, v in tensors.items() if k.startswith(prefix)}
+            if name.startswith("opt"):
+                state: dict[int, dict[str, torch.Tensor]] = {}
+                for key, value in own.items():
+                    idx, moment = key.split(".", 1)
+                    state.setdefault(int(idx), {})[moment] = (
+                        value.to(self.device) if moment != "step" else value
+                    )
+                part.load_state_dict(
+                    {"state": state, "param_groups": counters["param_groups"][name]}
+                )
+            else:
+                part.load_state_dict(own)
+        torch.set_rng_state(tensors["rng.torch"])
+        self.step, self.epoch = counters["step"], counters["epoch"]
+        self.offset, self.elapsed = counters["offset"], counters["elapsed"]
+        if counters.get("prior") is not None:
+            self.prior = np.asarray(counters["prior"])
+            self.class_weights = torch.from_numpy(rebalance_weights(self.prior)).to(self.device)
+        return True
+
+    # -- the model file -----------------------------------------------------------------------
+
+    def card(self, metrics: dict[str, Any] | None = None) -> dict[str, Any]:
+        cfg = self.cfg
+        head = self.arch_args["kind"]
+        extra: dict[str, Any] = {
+            "title": cfg.name or self.run_dir.name,
+            "trained_on": {"folder": str(cfg.data), "counts": self.counts, "note": cfg.data_note},
+            "training": {
+                "recipe": {k: v for k, v in asdict(cfg).items() if k not in ("out",)},
+                "steps": self.step,
+                "seconds": round(self.elapsed, 1),
+                "device": str(self.device),
+                "images_seen": self.step * cfg.batch,
+            },  # fmt: skip
+            "metrics": metrics or {},
+        }
+        if self.prior is not None:
+            extra["prior"] = np.round(self.prior, 8).tolist()
+            extra["default_temperature"] = getattr(self, "default_temperature", 0.38)
+        bins = self.centres.numpy() if self.centres is not None else None
+        return make_card(cfg.name or self.run_dir.name, cfg.arch, self.arch_args, head,
+                         cfg.working_size, self.stride, bins=bins, **extra)  # fmt: skip
+
+    def save_model_file(self, metrics: dict[str, Any] | None = None) -> Path:
+        return save_model(
+            self.run_dir / "model.safetensors",
+            self.generator,
+            self.card(metrics),
+            half=self.cfg.half,
+        )
+
+    # -- one step -----------------------------------------------------------------------------
+
+    def _forward(self, lab: torch.Tensor) -> torch.Tensor:
+        l_norm = ((lab[:, :1] - 50.0) / 100.0).contiguous(memory_format=torch.channels_last)
+        return self.generator(l_norm)
+
+    def train_step(self, lab: torch.Tensor) -> dict[str, float]:
+        cfg = self.cfg
+        lab = lab.to(self.device, non_blocking=True)
+        ab = lab[:, 1:]
+        losses: dict[str, torch.Tensor] = {}
+        with torch.autocast(self.device.type, enabled=self.amp):
+            out = self._forward(lab)
+            if cfg.kind == "classification":
+                losses["ce"] = classification_loss(
+                    out, ab, self.centres.to(self.device), self.class_weights
+                )
+                total = losses["ce"]
+            else:
+                losses["l1" if cfg.regression_loss == "l1" else "mse"] = regression_loss(
+                    out, ab, cfg.regression_loss
+                )
+                total = next(iter(losses.values()))
+                if cfg.kind == "gan" and self.step >= cfg.warmup_steps:
+                    fake = torch.cat(
+                        [(lab[:, :1] - 50) / 100, _upsample(out, lab.shape[-2:])], dim=1
+                    )
+                    real = torch.cat([(lab[:, :1] - 50) / 100, ab / 110.0], dim=1)
+                    losses["d"] = self._discriminator_step(real, fake.detach())
+                    losses["g_gan"] = gan_loss(self.discriminator(fake), True)
+                    total = losses["g_gan"] + cfg.lambda_l1 * losses["l1"]
+        if not torch.isfinite(total):
+            raise TrainingError(f"the loss became {total.item()} at step {self.step}; stopping "
+                                "(try a lower --lr); the last checkpoint is kept")  # fmt: skip
+        self.opt_g.zero_grad(set_to_none=True)
+        self.scaler.scale(total).backward()
+        self.scaler.step(self.opt_g)
+        self.scaler.update()
+        return {k: float(v.detach()) for k, v in losses.items()}
+
+    def _discriminator_step(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+        loss = 0.5 * (
+            gan_loss(self.discriminator(real), True) + gan_loss(self.discriminator(fake), False)
+        )
+        self.opt_d.zero_grad(set_to_none=True)
+        self.scaler.scale(loss).backward()
+        self.scaler.step(self.opt_d)
+        return loss.detach()
+
+    # -- evaluation and samples ---------------------------------------------------------------
+
+    @torch.inference_mode()
+    def _predict_ab(self, lab: torch.Tensor, temperature: float | None = None) -> torch.Tensor:
+        self.generator.eval()
+        out = self._forward(lab.to(self.device)).float()
+        self.generator.train()
+        if self.centres is not None:
+            t = (
+                temperature
+                if temperature is not None
+                else getattr(self, "default_temperature", 0.38)
+            )
+            ab = annealed_mean(out, self.centres, t)
+        else:
+            ab = out * 110.0
+        return _upsample(ab, lab.shape[-2:]).cpu()
+
+    def _val_batch(self) -> torch.Tensor | None:
+        if len(self.val_set) == 0:
+            return None
+        if not hasattr(self, "_val_cache"):
+            self._val_cache = torch.stack([self.val_set[i] for i in range(len(self.val_set))])
+        return self._val_cache
+
+    def evaluate(self) -> dict[str, float]:
+        """Mean ab error (and, per T for classification, colourfulness ratio) on the val photos."""
+        lab = self._val_batch()
+        if lab is None:
+            return {}
+        truth_rgb = torch_lab_to_rgb(lab).permute(0, 2, 3, 1).numpy()
+        truth_colour = np.mean([colourfulness(im) for im in truth_rgb])
+        temps = TEMPERATURES if self.centres is not None else (None,)
+        metrics: dict[str, float] = {}
+        for t in temps:
+            ab = self._predict_ab(lab, t)
+            pred = torch.cat([lab[:, :1], ab], dim=1)
+            rgb = torch_lab_to_rgb(pred).permute(0, 2, 3, 1).numpy()
+            ratio = float(np.mean([colourfulness(im) for im in rgb]) / max(truth_colour, 1e-6))
+            suffix = "" if t is None else f"@T{t}"
+            metrics[f"ab_l1{suffix}"] = float((ab - lab[:, 1:]).abs().mean())
+            metrics[f"colourfulness_ratio{suffix}"] = ratio
+        metrics["gray_ab_l1"] = float(lab[:, 1:].abs().mean())
+        return metrics
+
+    def calibrate_temperature(self, metrics: dict[str, float]) -> float:
+        """Pick the T whose colourfulness on the held-out photos is closest to the truth's."""
+        ratios = {t: metrics.get(f"colourfulness_ratio@T{t}") for t in TEMPERATURES}
+        ratios = {t: r for t, r in ratios.items() if r is not None and r > 0}
+        if not ratios:
+            return 0.38
+        return min(ratios, key=lambda t: abs(math.log(ratios[t])))
+
+    def write_sample(self) -> None:
+        lab = self._val_batch()
+        if lab is None:
+            return
+        lab = lab[:4]
+        pred = torch.cat([lab[:, :1], self._predict_ab(lab)], dim=1)
+        gray = torch.cat([lab[:, :1], torch.zeros_like(lab[:, 1:])], dim=1)
+        rows = [torch.cat([torch_lab_to_rgb(x[None])[0] for x in (g, p, t)], dim=2)
+                for g, p, t in zip(gray, pred, lab, strict=True)]  # fmt: skip
+        grid = (torch.cat(rows, dim=1).permute(1, 2, 0).numpy() * 255).astype(np.uint8)
+        path = self.run_dir / "samples" / f"step_{self.step:07d}.png"
+        path.parent.mkdir(exist_ok=True)
+        from PIL import Image
+
+        Image.fromarray(grid).save(path)
+        self.log.emit("sample", step=self.step, path=path)
+
+    # -- the loop -----------------------------------------------------------------------------
+
+    def _install_signal_handlers(self) -> None:
+        def request_stop(signum: int, frame: Any) -> None:
+            self.stop_requested = True
+
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            try:
+                signal.signal(sig, request_stop)
+            except ValueError:  # not the main thread (tests)
+                pass
+
+    def _finished(self) -> bool:
+        cfg = self.cfg
+        if cfg.steps is not None and self.step >= cfg.steps:
+            return True
+        if cfg.minutes is not None and self.elapsed >= cfg.minutes * 60:
+            return True
+        if cfg.epochs is not None and self.epoch >= cfg.epochs:
+            return True
+        return (
+            cfg.steps is None and cfg.minutes is None and cfg.epochs is None and self.step >= 1000
+        )
+
+    def _eta(self, rate_steps: float) -> float | None:
+        cfg = self.cfg
+        candidates = []
+        if cfg.steps is not None and rate_steps > 0:
+            candidates.append((cfg.steps - self.step) / rate_steps)
+        if cfg.minutes is not None:
+            candidates.append(cfg.minutes * 60 - self.elapsed)
+        return round(max(0.0, min(candidates)), 1) if candidates else None
+
+    def run(self, resume: bool = False) -> Path | None:
+        try:
+            self._prepare_data()
+            self._build_models()
+            resumed = self.load_state() if resume else False
+        except Exception as exc:  # noqa: BLE001 - every setup failure becomes an error event
+            self.log.emit("error", message=str(exc))
+            raise
+        (self.run_dir / "config.json").write_text(json.dumps(asdict(self.cfg), indent=2))
+        self.log.emit("start", config=asdict(self.cfg), device=str(self.device), counts=self.counts,
+                      resumed=resumed, step=self.step)  # fmt: skip
+        self._install_signal_handlers()
+        try:
+            self._loop()
+        except TrainingError as exc:
+            self.log.emit("error", message=str(exc), step=self.step)
+            raise
+        metrics = self.evaluate()
+        if self.centres is not None:
+            self.default_temperature = self.calibrate_temperature(metrics)
+            metrics["default_temperature"] = self.default_temperature
+        self.log.emit("eval", step=self.step, metrics=metrics)
+        model_path = self.save_state()
+        self.save_model_file(metrics)
+        self.log.emit("done", step=self.step, path=model_path, stopped=self.stop_requested,
+                      seconds=round(self.elapsed, 1))  # fmt: skip
+        self.log.close()
+        return model_path
+
+    def _loop(self) -> None:
+        cfg = self.cfg
+        self.generator.train()
+        window_start, window_steps = time.perf_counter(), 0
+        last_tick = time.perf_counter()
+        while not self._finished() and not self.stop_requested:
+            sampler = ResumableSampler(len(self.train_set), cfg.seed, self.epoch, self.offset)
+            loader = DataLoader(self.train_set, batch_size=cfg.batch, sampler=sampler,
+                                num_workers=cfg.workers, drop_last=len(sampler) >= cfg.batch,
+                                pin_memory=self.device.type == "cuda")  # fmt: skip
+            for lab in loader:
+                losses = self.train_step(lab)
+                self.step += 1
+                self.offset += lab.shape[0]
+                now = time.perf_counter()
+                self.elapsed += now - last_tick
+                last_tick = now
+                window_steps += 1
+                if self.step % cfg.log_every == 0 or self.step == 1:
+                    rate = window_steps / max(now - window_start, 1e-6)
+                    self.log.emit("step", step=self.step, epoch=self.epoch, losses=losses, lr=cfg.lr,
+                                  images_per_s=round(rate * cfg.batch, 2), eta_s=self._eta(rate))  # fmt: skip
+                    window_start, window_steps = now, 0
+                if self.step % cfg.eval_every == 0:
+                    self.log.emit("eval", step=self.step, metrics=self.evaluate())
+                if self.step % cfg.sample_every == 0:
+                    self.write_sample()
+                if self.step % cfg.checkpoint_every == 0:
+                    self.save_state()
+                if self._finished() or self.stop_requested:
+                    break
+            else:
+                self.epoch += 1
+                self.offset = 0
+
+
+def _upsample(x: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+    return (
+        x
+        if x.shape[-2:] == size
+        else F.interpolate(x, size=size, mode="bilinear", align_corners=False)
+    )
