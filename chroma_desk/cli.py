@@ -45,7 +45,9 @@ def open_window(paths: list[str]) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if not argv or (argv[0] not in COMMANDS and not argv[0].startswith("-") and Path(argv[0]).exists()):
+    if not argv or (
+        argv[0] not in COMMANDS and not argv[0].startswith("-") and Path(argv[0]).exists()
+    ):
         return open_window(argv)
     args = build_parser().parse_args(argv)
     if args.command is None:

@@ -28,8 +28,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--warmup-steps", type=int, default=1000, help="gan: L1-only steps first")
     p.add_argument("--lambda-l1", type=float, default=100.0, help="gan: weight of the L1 term")
     p.add_argument("--regression-loss", choices=("l1", "mse"), default="l1")
-    p.add_argument("--no-pretrained", dest="pretrained", action="store_false",
-                   help="do not start the encoder from ImageNet weights")  # fmt: skip
+    p.add_argument(
+        "--no-pretrained",
+        dest="pretrained",
+        action="store_false",
+        help="do not start the encoder from ImageNet weights",
+    )
     p.add_argument("--init", help="fine-tune from this model file")
     p.add_argument("--resume", action="store_true", help="continue the run in --out")
     p.add_argument("--workers", type=int, default=1, help="data loading processes")

@@ -137,8 +137,10 @@ class Trainer:
         if cfg.init:
             loaded = load_model(cfg.init)
             if loaded.card["architecture"] != cfg.arch or loaded.card["kind"] != head:
-                raise TrainingError(f"--init {cfg.init} is a {loaded.card['architecture']} "
-                                    f"{loaded.card['kind']} model, not {cfg.arch} {head}")  # fmt: skip
+                raise TrainingError(
+                    f"--init {cfg.init} is a {loaded.card['architecture']} "
+                    f"{loaded.card['kind']} model, not {cfg.arch} {head}"
+                )
             self.generator = loaded.module.train()
             self.arch_args = loaded.card["arguments"]
             if self.centres is not None:
@@ -194,9 +196,14 @@ class Trainer:
         tmp = state_dir / "weights.safetensors.part"
         save_file(tensors, str(tmp))
         os.replace(tmp, state_dir / "weights.safetensors")
-        counters = {"step": self.step, "epoch": self.epoch, "offset": self.offset,
-                    "elapsed": self.elapsed, "param_groups": groups,
-                    "prior": None if self.prior is None else self.prior.tolist()}  # fmt: skip
+        counters = {
+            "step": self.step,
+            "epoch": self.epoch,
+            "offset": self.offset,
+            "elapsed": self.elapsed,
+            "param_groups": groups,
+            "prior": None if self.prior is None else self.prior.tolist(),
+        }
         tmp_json = state_dir / "state.json.part"
         tmp_json.write_text(json.dumps(counters))
         os.replace(tmp_json, state_dir / "state.json")
@@ -247,15 +254,23 @@ class Trainer:
                 "seconds": round(self.elapsed, 1),
                 "device": str(self.device),
                 "images_seen": self.step * cfg.batch,
-            },  # fmt: skip
+            },
             "metrics": metrics or {},
         }
         if self.prior is not None:
             extra["prior"] = np.round(self.prior, 8).tolist()
             extra["default_temperature"] = getattr(self, "default_temperature", 0.38)
         bins = self.centres.numpy() if self.centres is not None else None
-        return make_card(cfg.name or self.run_dir.name, cfg.arch, self.arch_args, head,
-                         cfg.working_size, self.stride, bins=bins, **extra)  # fmt: skip
+        return make_card(
+            cfg.name or self.run_dir.name,
+            cfg.arch,
+            self.arch_args,
+            head,
+            cfg.working_size,
+            self.stride,
+            bins=bins,
+            **extra,
+        )
 
     def save_model_file(self, metrics: dict[str, Any] | None = None) -> Path:
         return save_model(
@@ -297,8 +312,10 @@ class Trainer:
                     losses["g_gan"] = gan_loss(self.discriminator(fake), True)
                     total = losses["g_gan"] + cfg.lambda_l1 * losses["l1"]
         if not torch.isfinite(total):
-            raise TrainingError(f"the loss became {total.item()} at step {self.step}; stopping "
-                                "(try a lower --lr); the last checkpoint is kept")  # fmt: skip
+            raise TrainingError(
+                f"the loss became {total.item()} at step {self.step}; stopping "
+                "(try a lower --lr); the last checkpoint is kept"
+            )
         self.opt_g.zero_grad(set_to_none=True)
         self.scaler.scale(total).backward()
         self.scaler.step(self.opt_g)
@@ -374,8 +391,10 @@ class Trainer:
         lab = lab[:4]
         pred = torch.cat([lab[:, :1], self._predict_ab(lab)], dim=1)
         gray = torch.cat([lab[:, :1], torch.zeros_like(lab[:, 1:])], dim=1)
-        rows = [torch.cat([torch_lab_to_rgb(x[None])[0] for x in (g, p, t)], dim=2)
-                for g, p, t in zip(gray, pred, lab, strict=True)]  # fmt: skip
+        rows = [
+            torch.cat([torch_lab_to_rgb(x[None])[0] for x in (g, p, t)], dim=2)
+            for g, p, t in zip(gray, pred, lab, strict=True)
+        ]
         grid = (torch.cat(rows, dim=1).permute(1, 2, 0).numpy() * 255).astype(np.uint8)
         path = self.run_dir / "samples" / f"step_{self.step:07d}.png"
         path.parent.mkdir(exist_ok=True)
@@ -426,8 +445,14 @@ class Trainer:
             self.log.emit("error", message=str(exc))
             raise
         (self.run_dir / "config.json").write_text(json.dumps(asdict(self.cfg), indent=2))
-        self.log.emit("start", config=asdict(self.cfg), device=str(self.device), counts=self.counts,
-                      resumed=resumed, step=self.step)  # fmt: skip
+        self.log.emit(
+            "start",
+            config=asdict(self.cfg),
+            device=str(self.device),
+            counts=self.counts,
+            resumed=resumed,
+            step=self.step,
+        )
         self._install_signal_handlers()
         try:
             self._loop()
@@ -441,8 +466,13 @@ class Trainer:
         self.log.emit("eval", step=self.step, metrics=metrics)
         model_path = self.save_state()
         self.save_model_file(metrics)
-        self.log.emit("done", step=self.step, path=model_path, stopped=self.stop_requested,
-                      seconds=round(self.elapsed, 1))  # fmt: skip
+        self.log.emit(
+            "done",
+            step=self.step,
+            path=model_path,
+            stopped=self.stop_requested,
+            seconds=round(self.elapsed, 1),
+        )
         self.log.close()
         return model_path
 
@@ -453,9 +483,14 @@ class Trainer:
         last_tick = time.perf_counter()
         while not self._finished() and not self.stop_requested:
             sampler = ResumableSampler(len(self.train_set), cfg.seed, self.epoch, self.offset)
-            loader = DataLoader(self.train_set, batch_size=cfg.batch, sampler=sampler,
-                                num_workers=cfg.workers, drop_last=len(sampler) >= cfg.batch,
-                                pin_memory=self.device.type == "cuda")  # fmt: skip
+            loader = DataLoader(
+                self.train_set,
+                batch_size=cfg.batch,
+                sampler=sampler,
+                num_workers=cfg.workers,
+                drop_last=len(sampler) >= cfg.batch,
+                pin_memory=self.device.type == "cuda",
+            )
             for lab in loader:
                 losses = self.train_step(lab)
                 self.step += 1
@@ -466,8 +501,15 @@ class Trainer:
                 window_steps += 1
                 if self.step % cfg.log_every == 0 or self.step == 1:
                     rate = window_steps / max(now - window_start, 1e-6)
-                    self.log.emit("step", step=self.step, epoch=self.epoch, losses=losses, lr=cfg.lr,
-                                  images_per_s=round(rate * cfg.batch, 2), eta_s=self._eta(rate))  # fmt: skip
+                    self.log.emit(
+                        "step",
+                        step=self.step,
+                        epoch=self.epoch,
+                        losses=losses,
+                        lr=cfg.lr,
+                        images_per_s=round(rate * cfg.batch, 2),
+                        eta_s=self._eta(rate),
+                    )
                     window_start, window_steps = now, 0
                 if self.step % cfg.eval_every == 0:
                     self.log.emit("eval", step=self.step, metrics=self.evaluate())

@@ -68,7 +68,9 @@ def bin_histogram(ab: torch.Tensor, centres: torch.Tensor) -> torch.Tensor:
     return torch.bincount(idx, minlength=centres.shape[0]).double()
 
 
-def smoothed_prior(counts: np.ndarray, centres: np.ndarray, sigma: float = SOFT_SIGMA) -> np.ndarray:
+def smoothed_prior(
+    counts: np.ndarray, centres: np.ndarray, sigma: float = SOFT_SIGMA
+) -> np.ndarray:
     """Empirical bin distribution, smoothed with a Gaussian of ``sigma`` in ab units; sums to 1."""
     counts = np.asarray(counts, dtype=np.float64)
     p = counts / max(counts.sum(), 1.0)

@@ -8,6 +8,8 @@ Both agree with ``skimage.color`` to far below one CIEDE2000 unit (see tests/col
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import cv2
 import numpy as np
 import torch
@@ -40,8 +42,29 @@ def lab_to_rgb(lab: np.ndarray) -> np.ndarray:
 
 
 def lightness(rgb: np.ndarray) -> np.ndarray:
-    """The L channel (H, W) of an sRGB float image, 0..100."""
-    return rgb_to_lab(rgb)[..., 0]
+    """The L channel (H, W) of an sRGB float image, 0..100 (contiguous)."""
+    return cv2.extractChannel(rgb_to_lab(rgb), 0)
+
+
+@lru_cache(maxsize=2)
+def _gray_table(levels: int) -> np.ndarray:
+    """L of every gray level 0..levels-1, computed by the same conversion as ``rgb_to_lab``."""
+    gray = np.arange(levels, dtype=np.float32) / np.float32(levels - 1)
+    return np.ascontiguousarray(rgb_to_lab(np.repeat(gray[None, :, None], 3, axis=2))[0, :, 0])
+
+
+def gray_lightness(gray: np.ndarray) -> np.ndarray:
+    """L (H, W) float32 of a gray image given as its samples (R = G = B), through a table.
+
+    uint8 and uint16 samples give exactly ``rgb_to_lab`` of the same gray as float; float
+    input in [0, 1] goes through the full conversion.
+    """
+    if gray.dtype == np.uint8:
+        return cv2.LUT(gray, _gray_table(256).reshape(1, 256))
+    if gray.dtype == np.uint16:
+        return _gray_table(65536)[gray]
+    g = np.ascontiguousarray(gray, dtype=np.float32)
+    return cv2.extractChannel(rgb_to_lab(cv2.merge([g, g, g])), 0)
 
 
 def _matmul_channels(x: torch.Tensor, m: torch.Tensor) -> torch.Tensor:

@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 
 from chroma_desk.color.bins import annealed_mean
-from chroma_desk.color.lab import lab_to_rgb, rgb_to_lab
+from chroma_desk.color.lab import lab_to_rgb, lightness
 from chroma_desk.models.checkpoint import LoadedModel, load_model
 
 
@@ -100,7 +100,9 @@ class Colorizer:
 
     # -- prediction ---------------------------------------------------------------------------
 
-    def _network_input(self, lightness: np.ndarray) -> tuple[np.ndarray, tuple[int, int], tuple[int, int]]:
+    def _network_input(
+        self, lightness: np.ndarray
+    ) -> tuple[np.ndarray, tuple[int, int], tuple[int, int]]:
         height, width = lightness.shape
         h, w, ph, pw = working_shape(height, width, self.working_size, self.stride)
         small = cv2.resize(lightness, (w, h), interpolation=cv2.INTER_AREA)
@@ -138,7 +140,7 @@ class Colorizer:
         return self.predict_batch([rgb])[0]
 
     def predict_batch(self, images: list[np.ndarray]) -> list[Prediction]:
-        return self.predict_lightness([rgb_to_lab(img)[..., 0] for img in images])
+        return self.predict_lightness([lightness(img) for img in images])
 
     # -- rendering ----------------------------------------------------------------------------
 
@@ -165,10 +167,13 @@ class Colorizer:
 
 
 def join_lightness(lightness: np.ndarray, ab_small: np.ndarray) -> np.ndarray:
-    """Upsample ab bilinearly to L's size, join with L, convert to sRGB (OpenCV float32 path)."""
+    """Upsample ab bilinearly to L's size, join with L, convert to sRGB (OpenCV float32 path).
+
+    The small ab is padded to three channels before the resize, so the full-size Lab image is
+    made by one resize plus one channel insert (no full-size merge or strided numpy copy)."""
     height, width = lightness.shape
-    ab = cv2.resize(ab_small, (width, height), interpolation=cv2.INTER_LINEAR)
-    lab = np.empty((height, width, 3), dtype=np.float32)
-    lab[..., 0] = lightness
-    lab[..., 1:] = ab
+    small = np.zeros((*ab_small.shape[:2], 3), dtype=np.float32)
+    small[..., 1:] = ab_small
+    lab = cv2.resize(small, (width, height), interpolation=cv2.INTER_LINEAR)
+    cv2.insertChannel(np.ascontiguousarray(lightness, dtype=np.float32), lab, 0)
     return lab_to_rgb(lab)

@@ -83,7 +83,9 @@ def make_card(
     return card
 
 
-def save_model(path: str | Path, module: nn.Module, card: dict[str, Any], half: bool = True) -> Path:
+def save_model(
+    path: str | Path, module: nn.Module, card: dict[str, Any], half: bool = True
+) -> Path:
     """Write weights and card atomically (temporary file in the same folder, then rename)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -8,7 +8,9 @@ from torch import nn
 
 
 def conv_bn_relu(cin: int, cout: int) -> nn.Sequential:
-    return nn.Sequential(nn.Conv2d(cin, cout, 3, 1, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(True))
+    return nn.Sequential(
+        nn.Conv2d(cin, cout, 3, 1, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(True)
+    )
 
 
 class UpBlock(nn.Module):

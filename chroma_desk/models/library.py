@@ -18,7 +18,10 @@ DEFAULT_MODELS = ("lite-gan", "lite-cls", "placeholder-lite")
 def bundled_dir() -> Path:
     """``resources/models`` in a source checkout, or the copy installed as package data."""
     here = Path(__file__).resolve()
-    for candidate in (here.parents[2] / "resources" / "models", here.parents[1] / "resources" / "models"):
+    for candidate in (
+        here.parents[2] / "resources" / "models",
+        here.parents[1] / "resources" / "models",
+    ):
         if candidate.is_dir():
             return candidate
     return here.parents[2] / "resources" / "models"
@@ -71,7 +74,9 @@ def resolve_model(name_or_path: str | Path | None) -> Path:
         if not candidate.is_file():
             raise ModelFileError(f"{candidate}: no such model file")
         return candidate
-    matches = [e for e in list_models() if e.name == str(name_or_path) or e.path.stem == str(name_or_path)]
+    matches = [
+        e for e in list_models() if e.name == str(name_or_path) or e.path.stem == str(name_or_path)
+    ]
     if not matches:
         known = ", ".join(sorted({e.name for e in list_models()})) or "none"
         raise ModelFileError(f"no model named {name_or_path!r}; known models: {known}")

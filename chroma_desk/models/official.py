@@ -93,15 +93,24 @@ def import_official(src: str | Path, dest_dir: str | Path) -> Path:
     official = PUBLISHED[arch].endswith(f"-{digest}.pth")
     name = f"zhang-{arch}" if official else f"zhang-{arch}-{digest}"
     common = dict(
-        title=f"Zhang et al. {arch.upper()}" + ("" if official else f" (unrecognised file {digest})"),
+        title=f"Zhang et al. {arch.upper()}"
+        + ("" if official else f" (unrecognised file {digest})"),
         source={"file": src.name, "sha256_prefix": digest, "official": official},
         licence=LICENCE,
         trained_on="ImageNet (1.3M photos), by the authors",
     )
     if arch == "eccv16":
         centres = check_centres_on_grid(module.bin_centres(), src)
-        card = make_card(name, "eccv16", {"bins": int(centres.shape[0])}, "classification",
-                         256, 8, bins=centres, **common)  # fmt: skip
+        card = make_card(
+            name,
+            "eccv16",
+            {"bins": int(centres.shape[0])},
+            "classification",
+            256,
+            8,
+            bins=centres,
+            **common,
+        )
     else:
         card = make_card(name, "siggraph17", {}, "regression", 256, 8, **common)
     return save_model(Path(dest_dir) / f"{name}.safetensors", module, card, half=False)

@@ -36,12 +36,18 @@ class SIGGRAPH17(nn.Module):
         self.model8up = nn.Sequential(nn.ConvTranspose2d(512, 256, 4, 2, 1, bias=True))
         self.model3short8 = nn.Sequential(_conv(256, 256))
         self.model8 = nn.Sequential(
-            nn.ReLU(True), _conv(256, 256), nn.ReLU(True), _conv(256, 256), nn.ReLU(True),
+            nn.ReLU(True),
+            _conv(256, 256),
+            nn.ReLU(True),
+            _conv(256, 256),
+            nn.ReLU(True),
             nn.BatchNorm2d(256),
-        )  # fmt: skip
+        )
         self.model9up = nn.Sequential(nn.ConvTranspose2d(256, 128, 4, 2, 1, bias=True))
         self.model2short9 = nn.Sequential(_conv(128, 128))
-        self.model9 = nn.Sequential(nn.ReLU(True), _conv(128, 128), nn.ReLU(True), nn.BatchNorm2d(128))
+        self.model9 = nn.Sequential(
+            nn.ReLU(True), _conv(128, 128), nn.ReLU(True), nn.BatchNorm2d(128)
+        )
         self.model10up = nn.Sequential(nn.ConvTranspose2d(128, 128, 4, 2, 1, bias=True))
         self.model1short10 = nn.Sequential(_conv(64, 128))
         self.model10 = nn.Sequential(nn.ReLU(True), _conv(128, 128), nn.LeakyReLU(0.2))

@@ -65,7 +65,9 @@ class LiteEncoder(nn.Module):
         blocks = []
         for expand, kernel, stride, cin, cout, repeats in STAGES:
             for i in range(repeats):
-                blocks.append(MBConv(expand, kernel, stride if i == 0 else 1, cin if i == 0 else cout, cout))
+                blocks.append(
+                    MBConv(expand, kernel, stride if i == 0 else 1, cin if i == 0 else cout, cout)
+                )
         self._blocks = nn.ModuleList(blocks)
         self.act = nn.ReLU6(inplace=True)
 
