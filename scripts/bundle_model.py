@@ -1,0 +1,48 @@
+"""Copy a run's model file into resources/models under a bundled name, with its card completed.
+
+Usage: .venv/bin/python scripts/bundle_model.py RUN_DIR NAME [--placeholder] [--title TITLE]
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from chroma_desk.models.checkpoint import load_model, save_model
+from chroma_desk.models.library import bundled_dir
+
+DATA_RIGHTS = (
+    "Trained on ../shared/datasets/train: 1,000 ImageNet validation photos (one per class; "
+    "rights belong to their owners, distributed for research) and the 300 BSDS500 train+val "
+    "photos (UC Berkeley, for research). Model weights: MIT, like the code; the data's "
+    "research-only terms may limit commercial use."
+)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("run_dir", type=Path)
+    parser.add_argument("name")
+    parser.add_argument("--placeholder", action="store_true")
+    parser.add_argument("--title", default="")
+    parser.add_argument("--recipe", default="", help="command that reproduces the model")
+    args = parser.parse_args()
+    model = load_model(args.run_dir / "model.safetensors")
+    card = dict(model.card)
+    card["name"] = args.name
+    card["title"] = args.title or card.get("title") or args.name
+    card["licence"] = DATA_RIGHTS
+    card["placeholder"] = args.placeholder
+    if args.recipe:
+        card["recipe_command"] = args.recipe
+    if args.placeholder:
+        card["description"] = (
+            "PLACEHOLDER: the first few minutes of the lite-gan training run, bundled so that "
+            "every path works end to end until the trained defaults land. Expect muted colour."
+        )
+    dest = save_model(bundled_dir() / f"{args.name}.safetensors", model.module, card, half=True)
+    print(f"{dest} ({dest.stat().st_size / 1e6:.1f} MB)")
+
+
+if __name__ == "__main__":
+    main()
