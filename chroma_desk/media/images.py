@@ -61,6 +61,7 @@ class Photo:
         self.exif = exif
         self.icc_profile = icc_profile
         self.bit_depth = bit_depth
+        self._lightness: np.ndarray | None = None
 
     @property
     def rgb(self) -> np.ndarray:
@@ -72,6 +73,7 @@ class Photo:
     def rgb(self, value: np.ndarray) -> None:
         self._rgb = value
         self.gray = None
+        self._lightness = None
 
     @property
     def size(self) -> tuple[int, int]:
@@ -83,10 +85,13 @@ class Photo:
         return self.gray is not None
 
     def lightness(self) -> np.ndarray:
-        """CIE L (H, W) float32, 0..100, contiguous."""
-        if self.gray is not None:
-            return gray_lightness(self.gray)
-        return cv2.extractChannel(rgb_to_lab(self._rgb), 0)
+        """CIE L (H, W) float32, 0..100, contiguous (computed once, then kept)."""
+        if self._lightness is None:
+            if self.gray is not None:
+                self._lightness = gray_lightness(self.gray)
+            else:
+                self._lightness = cv2.extractChannel(rgb_to_lab(self._rgb), 0)
+        return self._lightness
 
     def __repr__(self) -> str:
         width, height = self.size

@@ -1,0 +1,161 @@
+"""``chroma-desk colorize INPUT... [-o OUT]``: photos, folders (recursive) and globs.
+
+The work is ``chroma_desk.engine.batch.colorize_files``, a plain generator; this command only
+plans the outputs, wraps the job in a tqdm bar on stderr, and reports.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+from chroma_desk.engine.batch import (
+    DEFAULT_BATCH,
+    DEFAULT_SUFFIX,
+    PlanError,
+    Summary,
+    colorize_files,
+    plan,
+)
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("inputs", nargs="+", metavar="INPUT", help="photo files, folders or globs")
+    parser.add_argument(
+        "-o",
+        "--output",
+        metavar="OUT",
+        help="result file for one photo; a folder for several photos or a folder "
+        "(default: beside each photo; for a folder, a sibling folder named <folder>_color)",
+    )
+    parser.add_argument(
+        "--model", metavar="NAME|PATH", help="model name (see `models list`) or .safetensors file"
+    )
+    parser.add_argument(
+        "--temperature",
+        "-t",
+        type=float,
+        metavar="T",
+        help="0..1: lower is more vivid, 1 is the mean colour (default: the model's own)",
+    )
+    parser.add_argument(
+        "--size", type=int, metavar="N", help="network working size, long side in pixels"
+    )
+    parser.add_argument(
+        "--format",
+        choices=["png", "jpg", "tiff"],
+        help="output format (default: the input's own, PNG for other kinds)",
+    )
+    parser.add_argument(
+        "--quality", type=int, default=92, metavar="Q", help="JPEG quality 1-100 (default 92)"
+    )
+    parser.add_argument(
+        "--suffix",
+        default=DEFAULT_SUFFIX,
+        help=f"added to each result's name (default {DEFAULT_SUFFIX!r})",
+    )
+    parser.add_argument(
+        "--batch",
+        type=int,
+        default=DEFAULT_BATCH,
+        metavar="N",
+        help=f"photos per forward pass (default {DEFAULT_BATCH})",
+    )
+    parser.add_argument("--device", default="auto", help="auto (CUDA, MPS, CPU), cpu, cuda, ...")
+    parser.add_argument(
+        "--skip-existing", action="store_true", help="leave photos whose result already exists"
+    )
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
+
+def _fail(message: str) -> int:
+    print(f"chroma-desk colorize: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def run(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    if args.temperature is not None and not 0.0 <= args.temperature <= 1.0:
+        return _fail(f"--temperature must be between 0 and 1, not {args.temperature}")
+    if not 1 <= args.quality <= 100:
+        return _fail(f"--quality must be between 1 and 100, not {args.quality}")
+    if args.size is not None and args.size < 32:
+        return _fail(f"--size must be at least 32 pixels, not {args.size}")
+    try:
+        tasks = plan(args.inputs, args.output, args.suffix, args.format)
+    except (PlanError, ValueError) as exc:
+        return _fail(str(exc))
+
+    from chroma_desk.engine.colorizer import Colorizer
+    from chroma_desk.models.checkpoint import ModelFileError
+    from chroma_desk.models.library import resolve_model
+
+    try:
+        model_path = resolve_model(args.model)
+        colorizer = Colorizer(model_path, device=args.device, working_size=args.size)
+    except (ModelFileError, ValueError, RuntimeError) as exc:
+        return _fail(str(exc))
+    card = colorizer.model.card
+    if card.get("placeholder"):
+        print(
+            f"note: model {colorizer.name!r} is a placeholder, trained only briefly; "
+            "expect weak colour (see `chroma-desk models info`)",
+            file=sys.stderr,
+        )
+
+    summary = Summary()
+    done_results = []
+    start = time.perf_counter()
+    bar = tqdm(
+        total=len(tasks),
+        unit="photo",
+        file=sys.stderr,
+        disable=args.quiet or None,
+        dynamic_ncols=True,
+    )
+    job = colorize_files(
+        colorizer,
+        tasks,
+        temperature=args.temperature,
+        quality=args.quality,
+        batch_size=args.batch,
+        skip_existing=args.skip_existing,
+    )
+    try:
+        for result in job:
+            summary.add(result)
+            if result.ok and not result.skipped:
+                done_results.append(result)
+            for note in result.notes:
+                bar.write(f"note: {result.source}: {note}", file=sys.stderr)
+            if result.error:
+                bar.write(f"failed: {result.error}", file=sys.stderr)
+            bar.set_postfix_str(result.source.name, refresh=False)
+            bar.update(1)
+    except KeyboardInterrupt:
+        job.close()
+        bar.close()
+        summary.seconds = time.perf_counter() - start
+        print(f"stopped: {summary.line()}", file=sys.stderr)
+        return 130
+    bar.close()
+    summary.seconds = time.perf_counter() - start
+
+    where = ""
+    written = [r.output for r in done_results]
+    if len(written) == 1:
+        where = f"; result: {written[0]}"
+    elif written:
+        where = f"; results in {os.path.commonpath([p.parent for p in written])}"
+    print(f"{summary.line()} with {colorizer.name}{where}")
+    if summary.failed:
+        print(f"{len(summary.failed)} failed:", file=sys.stderr)
+        for result in summary.failed:
+            print(f"  {result.error}", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
