@@ -187,11 +187,11 @@ class Trainer:
                 for idx, moments in sd["state"].items():
                     for key, value in moments.items():
                         tensors[f"{name}.{idx}.{key}"] = (
-                            torch.as_tensor(value).detach().cpu().clone()
+                            torch.as_tensor(value).detach().cpu().contiguous().clone()
                         )
             else:
                 for key, value in sd.items():
-                    tensors[f"{name}.{key}"] = value.detach().cpu().clone()
+                    tensors[f"{name}.{key}"] = value.detach().cpu().contiguous().clone()
         tensors["rng.torch"] = torch.get_rng_state()
         tmp = state_dir / "weights.safetensors.part"
         save_file(tensors, str(tmp))
