@@ -1,11 +1,13 @@
 """A U-Net on torchvision's ResNet18 encoder. ImageNet weights are optional: torchvision
-downloads them only when the user asks for ``pretrained=True`` and has a network."""
+downloads them only when the user asks for ``pretrained=True`` and has a network.
+
+torchvision is imported only when the module is built, so everything else runs without it (the
+PyInstaller bundle leaves it out)."""
 
 from __future__ import annotations
 
 import torch
 from torch import nn
-from torchvision.models import ResNet18_Weights, resnet18
 
 from chroma_desk.models.decoder import Decoder, make_head
 
@@ -33,6 +35,8 @@ class ResNetUNet(nn.Module):
         pretrained: bool = False,
     ) -> None:
         super().__init__()
+        from torchvision.models import ResNet18_Weights, resnet18
+
         net = resnet18(weights=ResNet18_Weights.IMAGENET1K_V1 if pretrained else None)
         stem = nn.Conv2d(1, 64, 7, 2, 3, bias=False)
         stem.weight.data = net.conv1.weight.data.sum(dim=1, keepdim=True)
