@@ -1,0 +1,408 @@
+"""``chroma-desk bench``: how fast this machine colourizes, printed as a table and saved as JSON.
+
+Per model: photo latency at 0.3, 2 and 12 MP, stage by stage (load = decode the file, predict =
+lightness + network, render = annealed mean + upsample + join + sRGB, save as JPEG and as PNG),
+medians of a few runs after a warm-up, process start-up excluded; a re-render at a new
+temperature at 2 MP (no network). Then the full-resolution join done the way the reference
+implementation does it (skimage ``rgb2lab`` for L and ``lab2rgb`` on the full image) against
+ours (``chroma_desk.engine.colorizer``), as a ratio measured in the same run.
+
+The input is a real photo, ``skimage.data.astronaut`` cropped to 4:3 and resized to each size,
+made gray (an old black-and-white print) and saved as an 8-bit JPEG, as a scan would be.
+
+Other parts of the program add their own figures through ``SECTIONS``: each entry is
+``(name, function(models, quick) -> dict)``, ``models`` being the model file paths measured.
+A result dict may carry ``"table": {"title": str, "columns": [...], "rows": [[...]]}``, which
+is printed; the whole dict goes into the JSON under ``name``. The video bench plugs in this way
+from ``chroma_desk/engine/video_bench.py`` (``bench_video(models, quick)``) when it exists.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import itertools
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+Section = Callable[[list[Path], bool], dict[str, Any]]
+SECTIONS: list[tuple[str, Section]] = []  # extra bench sections: (name, function)
+
+SIZES = [("0.3 MP", 640, 480), ("2 MP", 1632, 1224), ("12 MP", 4000, 3000)]
+TARGETS = {
+    "12mp_jpeg_total_s": 1.0,
+    "12mp_png_total_s": 2.0,
+    "rerender_2mp_ms": 50.0,
+    "join_speedup": 10.0,
+}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--json", metavar="PATH", default="bench.json", help="where to write the figures"
+    )
+    parser.add_argument(
+        "--models",
+        nargs="+",
+        metavar="NAME|PATH",
+        help="models to measure (default: every bundled model)",
+    )
+    parser.add_argument("--quick", action="store_true", help="fewer runs (for a quick look)")
+    parser.add_argument("--runs", type=int, help="runs per figure (default 5, 2 with --quick)")
+    parser.add_argument("--device", default="auto", help="auto (CUDA, MPS, CPU), cpu, cuda, ...")
+
+
+# -- helpers --------------------------------------------------------------------------------
+
+
+def _median_ms(
+    fn: Callable[..., Any],
+    runs: int,
+    warmup: int = 1,
+    setup: Callable[[], Any] | None = None,
+) -> tuple[float, Any]:
+    """Median wall time of ``fn`` in ms over ``runs`` runs after ``warmup`` unmeasured ones;
+    ``setup``, when given, runs untimed before each call and its result is ``fn``'s argument."""
+    result = None
+    times = []
+    for i in range(warmup + runs):
+        arg = setup() if setup is not None else None
+        start = time.perf_counter()
+        result = fn(arg) if setup is not None else fn()
+        if i >= warmup:
+            times.append((time.perf_counter() - start) * 1000.0)
+    return statistics.median(times), result
+
+
+def test_photo(width: int, height: int) -> np.ndarray:
+    """A real photo (``skimage.data.astronaut``, cropped to the aspect) at ``width`` x
+    ``height``, gray, uint8."""
+    import cv2
+    from skimage import data
+
+    rgb = data.astronaut()
+    h, w = rgb.shape[:2]
+    if width / height > w / h:
+        crop_h = round(w * height / width)
+        rgb = rgb[(h - crop_h) // 2 : (h - crop_h) // 2 + crop_h]
+    else:
+        crop_w = round(h * width / height)
+        rgb = rgb[:, (w - crop_w) // 2 : (w - crop_w) // 2 + crop_w]
+    gray = cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2GRAY)
+    return cv2.resize(gray, (width, height), interpolation=cv2.INTER_CUBIC)
+
+
+def _machine(device: str) -> dict[str, Any]:
+    import cv2
+    import torch
+
+    from chroma_desk import __version__
+    from chroma_desk.engine.colorizer import pick_device
+
+    return {
+        "chroma_desk": __version__,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "processor": platform.processor() or platform.machine(),
+        "cpu_count": os.cpu_count(),
+        "torch": torch.__version__,
+        "torch_threads": torch.get_num_threads(),
+        "opencv": cv2.__version__,
+        "device": str(pick_device(device)),
+        "date": time.strftime("%Y-%m-%d %H:%M:%S"),
+    }
+
+
+def _untrained_model(folder: Path) -> Path:
+    """A lite-unet with untrained weights: as fast as a trained one, for when none is bundled."""
+    from chroma_desk.color.bins import gamut_bins
+    from chroma_desk.models.checkpoint import make_card, save_model
+    from chroma_desk.models.registry import build
+
+    bins = gamut_bins()
+    arguments = {"kind": "classification", "bins": int(len(bins))}
+    card = make_card(
+        "untrained-lite-cls", "lite-unet", arguments, "classification", 256, 32, bins=bins,
+        title="untrained lite-unet (no bundled model found; speed only)",
+    )  # fmt: skip
+    return save_model(
+        folder / "untrained-lite-cls.safetensors", build("lite-unet", **arguments), card
+    )
+
+
+# -- the sections ---------------------------------------------------------------------------
+
+
+def bench_model(path: Path, workdir: Path, runs: int, device: str) -> dict[str, Any]:
+    """Photo latency of one model at each size, stage by stage, and the 2 MP re-render."""
+    from chroma_desk.engine.colorizer import Colorizer
+    from chroma_desk.media.images import read_image, write_image
+
+    load_model_ms, colorizer = _median_ms(lambda: Colorizer(path, device=device), runs=1, warmup=0)
+    card = colorizer.model.card
+    t0 = colorizer.default_temperature
+    out: dict[str, Any] = {
+        "name": colorizer.name,
+        "path": str(path),
+        "architecture": card.get("architecture"),
+        "kind": card.get("kind"),
+        "working_size": colorizer.working_size,
+        "placeholder": bool(card.get("placeholder")),
+        "load_model_ms": round(load_model_ms, 1),
+        "photo": [],
+    }
+    import cv2
+
+    for label, width, height in SIZES:
+        src = workdir / f"input-{width}x{height}.jpg"
+        cv2.imwrite(str(src), test_photo(width, height), [cv2.IMWRITE_JPEG_QUALITY, 95])
+        load, photo = _median_ms(lambda src=src: read_image(src), runs)
+        predict, prediction = _median_ms(
+            lambda fresh: colorizer.predict_lightness([fresh.lightness()])[0],
+            runs,
+            setup=lambda src=src: read_image(src),  # untimed: each run computes L afresh
+        )
+        render, rgb = _median_ms(lambda p=prediction: colorizer.render(p, t0), runs)
+        jpg, _ = _median_ms(lambda rgb=rgb: write_image(workdir / "out.jpg", rgb), runs)
+        png, _ = _median_ms(lambda rgb=rgb: write_image(workdir / "out.png", rgb), runs)
+        row = {
+            "size": label,
+            "width": width,
+            "height": height,
+            "megapixels": round(width * height / 1e6, 2),
+            "load_ms": round(load, 1),
+            "predict_ms": round(predict, 1),
+            "render_ms": round(render, 1),
+            "save_jpeg_ms": round(jpg, 1),
+            "save_png_ms": round(png, 1),
+            "total_jpeg_ms": round(load + predict + render + jpg, 1),
+            "total_png_ms": round(load + predict + render + png, 1),
+            "jpeg_bytes": (workdir / "out.jpg").stat().st_size,
+            "png_bytes": (workdir / "out.png").stat().st_size,
+        }
+        out["photo"].append(row)
+        if label == "2 MP":
+            temperatures = itertools.cycle([0.2, 0.5, 0.8, 0.3, 0.6, 0.9, 0.25, 0.45, 0.7])
+            rerender, _ = _median_ms(
+                lambda p=prediction, ts=temperatures: colorizer.render(p, next(ts)), max(runs, 5)
+            )
+            out["rerender_2mp_ms"] = round(rerender, 1)
+            out["rerender_forward_calls"] = 0  # render never calls the network (tests prove it)
+        del photo, prediction, rgb
+    return out
+
+
+def bench_join(runs: int) -> dict[str, Any]:
+    """The full-resolution join at 2 MP: reference (skimage on the full image) vs ours."""
+    import torch
+    import torch.nn.functional as F
+    from skimage import color
+
+    from chroma_desk.color.lab import lightness
+    from chroma_desk.engine.colorizer import join_lightness
+
+    width, height = 1632, 1224
+    gray = test_photo(width, height)
+    rgb = np.repeat((gray.astype(np.float32) / 255.0)[..., None], 3, axis=2)
+    rng = np.random.default_rng(0)
+    ab_small = (rng.standard_normal((192, 256, 2)) * 20).astype(np.float32)
+
+    def reference() -> np.ndarray:
+        # as richzhang/colorization: L from rgb2lab of the full image, ab upsampled
+        # bilinearly with torch, concatenated, lab2rgb of the full image
+        l_full = color.rgb2lab(rgb)[:, :, 0]
+        ab = torch.from_numpy(ab_small).permute(2, 0, 1)[None]
+        ab = F.interpolate(ab, size=(height, width), mode="bilinear", align_corners=False)
+        lab = np.concatenate([l_full[..., None], ab[0].permute(1, 2, 0).numpy()], axis=2)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # out-of-gamut Z clipped: the reference's own way
+            return color.lab2rgb(lab)
+
+    def ours() -> np.ndarray:
+        return join_lightness(lightness(rgb), ab_small)
+
+    ref_ms, ref_rgb = _median_ms(reference, max(1, runs // 2 + 1), warmup=0)
+    ours_ms, ours_rgb = _median_ms(ours, runs)
+    return {
+        "size": "2 MP",
+        "width": width,
+        "height": height,
+        "what": "L from the full image, ab upsampled bilinearly, joined, converted to sRGB",
+        "reference_ms": round(ref_ms, 1),
+        "reference": "skimage.color.rgb2lab / lab2rgb on the full image (richzhang/colorization)",
+        "ours_ms": round(ours_ms, 1),
+        "ours": "chroma_desk.color.lab.lightness + chroma_desk.engine.colorizer.join_lightness",
+        "speedup": round(ref_ms / ours_ms, 1),
+        "max_abs_difference": round(float(np.abs(ref_rgb - ours_rgb).max()), 4),
+        "mean_abs_difference": round(float(np.abs(ref_rgb - ours_rgb).mean()), 5),
+    }
+
+
+def _video_section() -> Section | None:
+    try:
+        module = importlib.import_module("chroma_desk.engine.video_bench")
+    except ModuleNotFoundError as exc:
+        if exc.name == "chroma_desk.engine.video_bench":
+            return None
+        raise
+    return getattr(module, "bench_video", None)
+
+
+# -- printing -------------------------------------------------------------------------------
+
+
+def _table(title: str, columns: list[str], rows: list[list[Any]]) -> str:
+    cells = [[str(c) for c in columns]] + [[_cell(v) for v in row] for row in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(columns))]
+    lines = [title]
+    for i, row in enumerate(cells):
+        lines.append(
+            "  ".join(
+                c.ljust(w) if j == 0 else c.rjust(w)
+                for j, (c, w) in enumerate(zip(row, widths, strict=True))
+            )
+        )
+        if i == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.0f}" if value >= 100 else f"{value:.1f}"
+    return str(value)
+
+
+def _model_table(result: dict[str, Any], runs: int) -> str:
+    columns = ["size", "pixels", "load", "predict", "render", "save JPEG", "save PNG",
+               "= JPEG", "= PNG"]  # fmt: skip
+    rows = [
+        [r["size"], f"{r['width']}x{r['height']}", r["load_ms"], r["predict_ms"],
+         r["render_ms"], r["save_jpeg_ms"], r["save_png_ms"], r["total_jpeg_ms"],
+         r["total_png_ms"]]
+        for r in result["photo"]
+    ]  # fmt: skip
+    flag = " [PLACEHOLDER]" if result["placeholder"] else ""
+    title = (
+        f"{result['name']}{flag}: {result['architecture']} {result['kind']}, working size "
+        f"{result['working_size']}; ms, median of {runs} runs (model load "
+        f"{result['load_model_ms']:.0f} ms, once)"
+    )
+    text = _table(title, columns, rows)
+    text += f"\nre-render at a new temperature, 2 MP: {result['rerender_2mp_ms']:.1f} ms"
+    return text
+
+
+def _targets(results: list[dict[str, Any]], join: dict[str, Any]) -> dict[str, Any]:
+    """Each model against the README targets (12 MP JPEG < 1 s, PNG < 2 s, re-render < 50 ms)."""
+    out: dict[str, Any] = {"join_speedup": join["speedup"]}
+    out["join_ok"] = join["speedup"] >= TARGETS["join_speedup"]
+    for r in results:
+        twelve = next(p for p in r["photo"] if p["size"] == "12 MP")
+        out[r["name"]] = {
+            "12mp_jpeg_s": round(twelve["total_jpeg_ms"] / 1000, 2),
+            "12mp_jpeg_ok": twelve["total_jpeg_ms"] / 1000 < TARGETS["12mp_jpeg_total_s"],
+            "12mp_png_s": round(twelve["total_png_ms"] / 1000, 2),
+            "12mp_png_ok": twelve["total_png_ms"] / 1000 < TARGETS["12mp_png_total_s"],
+            "rerender_2mp_ms": r["rerender_2mp_ms"],
+            "rerender_ok": r["rerender_2mp_ms"] < TARGETS["rerender_2mp_ms"],
+        }
+    return out
+
+
+# -- the command ----------------------------------------------------------------------------
+
+
+def _model_paths(names: list[str] | None, workdir: Path) -> list[Path]:
+    from chroma_desk.models.library import list_models, resolve_model
+
+    if names:
+        return [resolve_model(n) for n in names]
+    bundled = [e.path for e in list_models() if e.bundled]
+    if bundled:
+        return bundled
+    print("no bundled model found: measuring an untrained lite-unet (same speed)", file=sys.stderr)
+    return [_untrained_model(workdir)]
+
+
+def run(args: argparse.Namespace) -> int:
+    from chroma_desk.models.checkpoint import ModelFileError
+
+    runs = args.runs or (2 if args.quick else 5)
+    report: dict[str, Any] = {
+        "machine": _machine(args.device),
+        "settings": {"runs": runs, "quick": args.quick, "statistic": "median", "unit": "ms"},
+        "input": "skimage.data.astronaut cropped to 4:3, resized, gray, 8-bit JPEG q95",
+    }
+    with tempfile.TemporaryDirectory(prefix="chroma-bench-") as tmp:
+        workdir = Path(tmp)
+        try:
+            paths = _model_paths(args.models, workdir)
+        except ModelFileError as exc:
+            print(f"chroma-desk bench: {exc}", file=sys.stderr)
+            return 2
+        m = report["machine"]
+        print(
+            f"Chroma Desk bench: {m['device']}, {m['cpu_count']} CPUs, torch "
+            f"{m['torch']} ({m['torch_threads']} threads), OpenCV {m['opencv']}\n"
+        )
+        results = []
+        for path in paths:
+            result = bench_model(path, workdir, runs, args.device)
+            results.append(result)
+            print(_model_table(result, runs) + "\n", flush=True)
+        report["models"] = results
+
+        join = bench_join(runs)
+        report["join"] = join
+        print(
+            f"full-resolution join at {join['size']} ({join['width']}x{join['height']}): "
+            f"skimage reference {join['reference_ms']:.0f} ms, ours {join['ours_ms']:.1f} ms: "
+            f"{join['speedup']:.1f}x faster (max difference {join['max_abs_difference']})\n",
+            flush=True,
+        )
+        sections = list(SECTIONS)
+        video = _video_section()
+        if video is not None and all(name != "video" for name, _ in sections):
+            sections.append(("video", video))
+        for name, section in sections:
+            try:
+                extra = section(paths, args.quick)
+            except Exception as exc:  # noqa: BLE001 - a broken section must not lose the rest
+                extra = {"error": f"{type(exc).__name__}: {exc}"}
+                print(f"{name}: failed: {extra['error']}\n", file=sys.stderr)
+            report[name] = extra
+            table = extra.get("table") if isinstance(extra, dict) else None
+            if table:
+                print(_table(table["title"], table["columns"], table["rows"]) + "\n", flush=True)
+
+    report["targets"] = _targets(results, join)
+    for name, t in report["targets"].items():
+        if isinstance(t, dict):
+            print(
+                f"targets, {name}: 12 MP JPEG {t['12mp_jpeg_s']:.2f} s "
+                f"({'ok' if t['12mp_jpeg_ok'] else 'MISSED'} < 1 s), 12 MP PNG "
+                f"{t['12mp_png_s']:.2f} s ({'ok' if t['12mp_png_ok'] else 'MISSED'} < 2 s), "
+                f"re-render {t['rerender_2mp_ms']:.1f} ms "
+                f"({'ok' if t['rerender_ok'] else 'MISSED'} < 50 ms)"
+            )
+    print(
+        f"targets, join: {join['speedup']:.1f}x "
+        f"({'ok' if report['targets']['join_ok'] else 'MISSED'} >= 10x)"
+    )
+    json_path = Path(args.json)
+    json_path.parent.mkdir(parents=True, exist_ok=True)
+    json_path.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"\nwrote {json_path}")
+    return 0
