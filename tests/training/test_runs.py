@@ -1,0 +1,236 @@
+"""training.runs: command lines, events read back, run discovery, installing a run's model."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+import pytest
+import torch
+
+from chroma_desk.models.checkpoint import make_card, read_card, save_model
+from chroma_desk.models.library import list_models
+from training import runs
+from training.cli import add_arguments, config_from_args
+from training.trainer import TrainConfig
+
+
+def _parse(argv: list[str]) -> TrainConfig:
+    assert argv[1:3] == ["-m", "training"]
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    return config_from_args(parser.parse_args(argv[3:]))
+
+
+def test_command_line_round_trips_every_option() -> None:
+    config = TrainConfig(
+        data="/photos",
+        out="/runs/x",
+        arch="resnet18-unet",
+        kind="classification",
+        name="x",
+        val="/val",
+        size=96,
+        batch=3,
+        steps=7,
+        minutes=2.5,
+        epochs=4,
+        lr=1e-4,
+        warmup_steps=3,
+        lambda_l1=50.0,
+        regression_loss="mse",
+        pretrained=False,
+        init="/m.safetensors",
+        workers=0,
+        seed=5,
+        device="cuda:1",
+        threads=1,
+        checkpoint_every=9,
+        sample_every=8,
+        eval_every=6,
+        log_every=1,
+        working_size=128,
+        half=False,
+        data_note="mine",
+    )
+    argv = runs.command_line(asdict(config), python="python")
+    assert _parse(argv) == config
+    assert "--resume" in runs.command_line(asdict(config), resume=True)
+
+
+def test_command_line_leaves_out_unset_options() -> None:
+    argv = runs.command_line({"data": "d", "out": "o", "steps": None, "pretrained": True})
+    assert argv[3:] == ["--data", "d", "--out", "o"]
+    with pytest.raises(ValueError):
+        runs.command_line({"data": "d"})
+
+
+def _events(*records: dict) -> list[dict]:
+    return [{"time": 1000.0 + i, **r} for i, r in enumerate(records)]
+
+
+def test_history_folds_events_and_a_resume_drops_repeated_steps() -> None:
+    h = runs.RunHistory()
+    h.extend(
+        _events(
+            {"event": "start", "config": {"steps": 4, "kind": "gan"}, "step": 0, "counts": {}},
+            {"event": "step", "step": 1, "losses": {"l1": 0.5}, "images_per_s": 2.0},
+            {"event": "step", "step": 2, "losses": {"l1": 0.4}, "images_per_s": 2.0},
+            {"event": "checkpoint", "step": 2, "path": "m"},
+            {"event": "step", "step": 3, "losses": {"l1": 0.3, "d": 0.7}, "eta_s": 1.0},
+        )
+    )
+    assert h.state == "training" and h.step == 3 and h.losses["l1"].values == [0.5, 0.4, 0.3]
+    # killed after step 3; resumed from the checkpoint at step 2
+    h.extend(
+        _events(
+            {"event": "start", "config": {"steps": 4}, "step": 2, "resumed": True},
+            {"event": "step", "step": 3, "losses": {"l1": 0.31}},
+            {"event": "eval", "step": 3, "metrics": {"ab_l1": 9.0}},
+            {"event": "eval", "step": 3, "metrics": {"ab_l1": 8.0}},
+            {"event": "sample", "step": 3, "path": "s.png"},
+            {"event": "done", "step": 3, "stopped": True, "seconds": 12.0},
+        )
+    )
+    assert h.losses["l1"].steps == [1, 2, 3] and h.losses["l1"].values[-1] == 0.31
+    assert h.losses["d"].steps == []
+    assert h.metrics["ab_l1"].values == [8.0]
+    assert h.state == "stopped" and h.latest_sample == "s.png" and h.sessions == 2
+    assert h.train_seconds == 12.0
+    h.add({"event": "start", "config": {}, "step": 3, "resumed": True})
+    h.add({"event": "error", "message": "boom"})
+    assert h.state == "failed" and h.error == "boom"
+
+
+def test_event_reader_waits_for_whole_lines(tmp_path: Path) -> None:
+    path = tmp_path / "events.jsonl"
+    reader = runs.EventReader(path)
+    assert reader.read() == []
+    with path.open("w") as f:
+        f.write(json.dumps({"event": "start"}) + "\n" + '{"event": "st')
+    assert [e["event"] for e in reader.read()] == ["start"]
+    with path.open("a") as f:
+        f.write('ep", "step": 1}\nnot json\n')
+    assert reader.read() == [{"event": "step", "step": 1}]
+    assert reader.read() == []
+
+
+def test_smooth_and_durations() -> None:
+    assert runs.smooth([1.0, 1.0, 1.0]) == pytest.approx([1.0, 1.0, 1.0])
+    assert runs.smooth([0.0, 10.0], 0.0) == [0.0, 10.0]
+    s = runs.smooth([0.0, 10.0], 0.5)
+    assert 0 < s[1] < 10
+    assert runs.format_duration(42) == "42 s"
+    assert runs.format_duration(3 * 3600 + 60 * 5) == "3 h 05 min"
+
+
+def test_explain_exit() -> None:
+    h = runs.RunHistory()
+    h.add({"event": "start", "config": {}, "step": 0})
+    h.add({"event": "checkpoint", "step": 250, "path": "m"})
+    killed = runs.explain_exit(-signal.SIGKILL, h)
+    assert "SIGKILL" in killed and "step 250" in killed
+    log = "Traceback (most recent call last):\n  File x\nRuntimeError: CUDA out of memory\n"
+    assert "CUDA out of memory" in runs.explain_exit(1, h, log)
+    h.add({"event": "error", "message": "no usable colour photos"})
+    assert runs.explain_exit(2, h).startswith("no usable colour photos")
+    h.add({"event": "start", "config": {}, "step": 250})
+    h.add({"event": "done", "step": 260, "stopped": False})
+    assert runs.explain_exit(0, h) is None
+
+
+def test_find_runs_states(tmp_path: Path) -> None:
+    def make(name: str, *events: dict, job_pid: int | None = None, age: float = 0) -> Path:
+        run = tmp_path / name
+        run.mkdir()
+        path = run / "events.jsonl"
+        path.write_text("".join(json.dumps(e) + "\n" for e in events))
+        if job_pid is not None:
+            runs.write_job(run, job_pid, ["python", "-m", "training", "--out", str(run)], {})
+        if age:
+            os.utime(path, (time.time() - age, time.time() - age))
+        return run
+
+    start = {"event": "start", "config": {"kind": "gan", "arch": "lite-unet"}, "step": 0}
+    make("done", start, {"event": "done", "step": 5, "stopped": False})
+    make("stopped", start, {"event": "done", "step": 5, "stopped": True})
+    make("failed", start, {"event": "error", "message": "x"})
+    make("gone", start, {"event": "step", "step": 1, "losses": {}}, job_pid=2**22 + 7)
+    make("elsewhere", start, {"event": "step", "step": 1, "losses": {}})
+    make("stale", start, {"event": "step", "step": 1, "losses": {}}, age=3600)
+    (tmp_path / "not-a-run").mkdir()
+    found = {r.path.name: r for r in runs.find_runs(tmp_path)}
+    assert {k: v.status for k, v in found.items()} == {
+        "done": "finished",
+        "stopped": "stopped",
+        "failed": "failed",
+        "gone": "interrupted",
+        "elsewhere": "running",
+        "stale": "interrupted",
+    }
+    assert found["elsewhere"].external and found["done"].kind == "gan"
+    assert runs.find_runs(tmp_path / "missing") == []
+
+
+def test_resume_options_extend_a_finished_run() -> None:
+    h = runs.RunHistory()
+    h.add({"event": "start", "config": {"steps": 6, "data": "d", "out": "o"}, "step": 0})
+    h.add({"event": "done", "step": 6, "stopped": False, "seconds": 3})
+    assert runs.resume_options({"steps": 6, "data": "d", "out": "o"}, h)["steps"] == 12
+    h.add({"event": "start", "config": {"steps": 12}, "step": 6, "resumed": True})
+    h.add({"event": "done", "step": 8, "stopped": True, "seconds": 5})
+    assert runs.resume_options({"steps": 12}, h)["steps"] == 12  # stopped: same target
+
+
+def test_install_model_renames_and_never_clobbers(tmp_path: Path) -> None:
+    from chroma_desk.models.registry import build
+
+    run = tmp_path / "runs" / "my-run"
+    module = build("lite-unet", kind="regression")
+    card = make_card("my-run", "lite-unet", {"kind": "regression"}, "regression", 256, 32)
+    save_model(run / "model.safetensors", module, card)
+    models = tmp_path / "models"
+    first = runs.install_model(run, models, "Family photos")
+    assert first.name == "family-photos.safetensors"
+    assert read_card(first)["name"] == "Family photos"
+    assert runs.install_model(run, models, "Family photos") == first  # same run: updated
+    other = tmp_path / "runs" / "other"
+    save_model(other / "model.safetensors", module, card)
+    second = runs.install_model(other, models, "Family photos")
+    assert second.name == "family-photos-2.safetensors" and first.exists()
+    with pytest.raises(FileNotFoundError):
+        runs.install_model(tmp_path / "runs" / "empty", models)
+
+
+def test_choices_for_a_new_run(tmp_path: Path, user_models_dir: Path) -> None:
+    assert {"lite-unet", "resnet18-unet"} <= set(runs.trainable_architectures())
+    assert "patchgan" not in runs.trainable_architectures()
+    devices = runs.list_devices()
+    assert devices[0][0] == "auto" and devices[1][0] == "cpu"
+    assert len(devices) == 2 + torch.cuda.device_count() + (
+        1 if torch.backends.mps.is_available() else 0
+    )
+    from chroma_desk.models.registry import build
+
+    card = make_card("mine", "lite-unet", {"kind": "regression"}, "regression", 256, 32)
+    save_model(user_models_dir / "mine.safetensors", build("lite-unet"), card)
+    names = [name for name, _, _ in runs.init_candidates("gan", "lite-unet")]
+    assert "mine" in names
+    assert "mine" not in [n for n, _, _ in runs.init_candidates("classification", "lite-unet")]
+    assert any(e.name == "mine" for e in list_models())
+
+
+def test_slug_and_unique_names(tmp_path: Path) -> None:
+    assert runs.slug("  My Family Photos (1950s) ") == "my-family-photos-1950s"
+    (tmp_path / "a-gan").mkdir()
+    assert runs.unique_run_name(tmp_path, "A gan") == "a-gan-2"
+
+
+def test_main_lists_runs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert runs.main([str(tmp_path)]) == 0
+    assert "no runs" in capsys.readouterr().out
