@@ -10,21 +10,16 @@ from typing import Any
 import platformdirs
 
 from chroma_desk.models.checkpoint import ModelFileError, read_card
+from chroma_desk.paths import resources_dir
 
 MODEL_SUFFIX = ".safetensors"
 DEFAULT_MODELS = ("lite-gan", "lite-cls", "placeholder-lite")
 
 
 def bundled_dir() -> Path:
-    """``resources/models`` in a source checkout, or the copy installed as package data."""
-    here = Path(__file__).resolve()
-    for candidate in (
-        here.parents[2] / "resources" / "models",
-        here.parents[1] / "resources" / "models",
-    ):
-        if candidate.is_dir():
-            return candidate
-    return here.parents[2] / "resources" / "models"
+    """``resources/models`` in a source checkout, or the copy installed as package data
+    (``chroma_desk/resources/models`` in a wheel or the PyInstaller bundle)."""
+    return resources_dir() / "models"
 
 
 def user_dir() -> Path:

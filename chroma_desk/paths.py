@@ -1,0 +1,27 @@
+"""Where the program's own files are: bundled models, icons.
+
+In a source checkout (and an editable install) they are the top-level ``resources/`` folder; a
+wheel (see ``setup.py``) and the PyInstaller bundle (``packaging/chroma-desk.spec``) carry the
+same folder as ``chroma_desk/resources``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def resources_dir() -> Path:
+    """``chroma_desk/resources`` when installed or frozen, else ``resources/`` of the checkout."""
+    installed = PACKAGE_DIR / "resources"
+    if installed.is_dir():
+        return installed
+    checkout = PACKAGE_DIR.parent / "resources"
+    if checkout.is_dir():
+        return checkout
+    return installed
+
+
+def icons_dir() -> Path:
+    return resources_dir() / "icons"

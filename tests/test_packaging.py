@@ -1,0 +1,111 @@
+"""The desktop entry, the AppStream metadata and the icon set under packaging/ and resources/."""
+
+from __future__ import annotations
+
+import configparser
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from chroma_desk.media.images import IMAGE_SUFFIXES
+from chroma_desk.paths import icons_dir, resources_dir
+
+REPO = Path(__file__).resolve().parents[1]
+APP_ID = "org.chromadesk.ChromaDesk"
+DESKTOP = REPO / "packaging" / f"{APP_ID}.desktop"
+METAINFO = REPO / "packaging" / f"{APP_ID}.metainfo.xml"
+ICON_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
+# the shared-mime-info type of each suffix the app opens (Python's mimetypes lacks some)
+IMAGE_MIME = {
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".webp": "image/webp",
+    ".bmp": "image/bmp",
+    ".tif": "image/tiff",
+    ".tiff": "image/tiff",
+    ".gif": "image/gif",
+}
+
+
+def desktop_entry() -> configparser.SectionProxy:
+    parser = configparser.ConfigParser(interpolation=None, delimiters=("=",))
+    parser.optionxform = str  # keys are case-sensitive
+    parser.read(DESKTOP, encoding="utf-8")
+    return parser["Desktop Entry"]
+
+
+@pytest.mark.skipif(not shutil.which("desktop-file-validate"), reason="needs desktop-file-utils")
+def test_desktop_entry_validates() -> None:
+    result = subprocess.run(
+        ["desktop-file-validate", str(DESKTOP)], capture_output=True, text=True, check=False
+    )
+    problems = [line for line in result.stdout.splitlines() if "error" in line or "warning" in line]
+    assert result.returncode == 0 and not problems, result.stdout + result.stderr
+
+
+@pytest.mark.skipif(not shutil.which("appstreamcli"), reason="needs appstream")
+def test_metainfo_validates() -> None:
+    result = subprocess.run(
+        ["appstreamcli", "validate", "--no-net", str(METAINFO)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_desktop_entry_opens_every_format_the_app_reads() -> None:
+    entry = desktop_entry()
+    assert entry["Exec"].split() == ["chroma-desk", "%F"]
+    assert entry["Icon"] == APP_ID
+    mime = set(entry["MimeType"].strip(";").split(";"))
+    for suffix in IMAGE_SUFFIXES:  # a new format in media/images.py needs a line here and there
+        assert IMAGE_MIME.get(suffix) in mime, f"{suffix}: add its MIME type to the desktop entry"
+    for video in ("video/mp4", "video/quicktime", "video/x-matroska", "video/webm"):
+        assert video in mime
+
+
+def test_metainfo_matches_the_desktop_entry() -> None:
+    root = ET.parse(METAINFO).getroot()
+    assert root.findtext("id") == APP_ID
+    assert root.findtext("launchable") == DESKTOP.name
+    assert root.findtext("icon") == desktop_entry()["Icon"]
+    screenshots = [image.text for image in root.iter("image")]
+    assert len(screenshots) == 4
+    for url in screenshots:
+        name = url.rsplit("/", 1)[-1]
+        assert url.endswith(f"/docs/{name}") and name.startswith("screenshot-"), url
+    from chroma_desk import __version__
+
+    assert root.find("releases/release").get("version") == __version__
+
+
+def test_icon_set_is_complete_and_square() -> None:
+    from PIL import Image
+
+    hicolor = icons_dir() / "hicolor"
+    for size in ICON_SIZES:
+        path = hicolor / f"{size}x{size}" / "apps" / f"{APP_ID}.png"
+        with Image.open(path) as image:
+            assert image.size == (size, size) and image.mode == "RGBA", path
+            alpha = image.getchannel("A")
+            assert alpha.getpixel((size // 2, size // 2)) == 255  # opaque in the middle
+    assert (hicolor / "scalable" / "apps" / f"{APP_ID}.svg").is_file()
+    assert icons_dir().parent == resources_dir()
+
+
+def test_icon_pngs_are_rendered_from_the_svgs() -> None:
+    """The committed PNGs are what packaging/render_icons.py makes of the SVG sources now."""
+    pytest.importorskip("PySide6.QtSvg")
+    result = subprocess.run(
+        [sys.executable, str(REPO / "packaging" / "render_icons.py"), "--check"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
