@@ -1,0 +1,1300 @@
+"""The Photos tab: a list of photos colourized in the background and a before/after view.
+
+Work happens on three worker threads so the event loop never waits: ``model`` (model loading,
+one network pass per photo, export batches), ``render`` (opening the current photo, rendering
+it at the current temperature, saving) and ``thumbs`` (list thumbnails). Moving the temperature
+slider only re-renders the cached prediction: first a quick preview, then, once the slider
+rests, the full resolution.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QItemSelectionModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QPoint,
+    QRectF,
+    QSize,
+    Qt,
+    QTimer,
+    QUrl,
+    Signal,
+)
+from PySide6.QtGui import (
+    QAction,
+    QActionGroup,
+    QColor,
+    QDesktopServices,
+    QFont,
+    QFontMetrics,
+    QImage,
+    QKeySequence,
+    QPainter,
+    QPainterPath,
+    QPalette,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QMenu,
+    QMessageBox,
+    QSizePolicy,
+    QSplitter,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QToolBar,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from chroma_desk.engine.batch import Task, colorize_files
+from chroma_desk.engine.colorizer import Colorizer, Prediction
+from chroma_desk.engine.export_plan import existing_targets, plan_export
+from chroma_desk.media.images import ImageReadError, find_images
+from chroma_desk.models.checkpoint import ModelFileError, read_card
+from chroma_desk.ui import jobs, settings
+from chroma_desk.ui.aio import Worker, spawn
+from chroma_desk.ui.compare_view import MODES, SIDE, SINGLE, SPLIT, CompareView
+from chroma_desk.ui.export_dialog import (
+    BatchDialog,
+    ExportDialog,
+    ExportOptions,
+    remember_options,
+)
+from chroma_desk.ui.icons import icon
+from chroma_desk.ui.model_picker import ModelPicker, TemperatureControl
+from chroma_desk.ui.state import AppState
+
+log = logging.getLogger(__name__)
+
+QUEUED, WORKING, DONE, ERROR, WAITING, STOPPED = (
+    "queued",
+    "working",
+    "done",
+    "error",
+    "waiting",
+    "stopped",
+)
+STATUS_TEXT = {
+    QUEUED: "Queued",
+    WORKING: "Colourizing…",
+    DONE: "Colourized",
+    WAITING: "Waiting for a model",
+    STOPPED: "Not colourized (stopped)",
+}
+FULL_RENDER_DELAY_MS = 220  # after the slider rests, render the full resolution
+SAVE_FILTERS = "PNG (*.png);;JPEG (*.jpg *.jpeg);;TIFF (*.tif *.tiff)"
+
+
+@dataclass(eq=False)
+class PhotoItem:
+    path: Path
+    root: Path
+    status: str = QUEUED
+    error: str | None = None
+    size: tuple[int, int] | None = None
+    prediction: Prediction | None = None  # raw output; lightness reduced to thumbnail size
+    predicted_by: int = -1  # model generation that made ``prediction``
+    thumbnail: QImage | None = None
+    colour_thumbnail: QImage | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    def short_error(self) -> str:
+        text = self.error or ""
+        prefix = f"{self.path}: "
+        return text[len(prefix) :] if text.startswith(prefix) else text
+
+
+class PhotoListModel(QAbstractListModel):
+    ItemRole = Qt.ItemDataRole.UserRole + 1
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.items: list[PhotoItem] = []
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self.items)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = 0) -> Any:
+        if not index.isValid() or index.row() >= len(self.items):
+            return None
+        item = self.items[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return item.name
+        if role == Qt.ItemDataRole.ToolTipRole:
+            lines = [str(item.path)]
+            if item.size:
+                lines.append(f"{item.size[0]} × {item.size[1]}")
+            lines.append(item.error if item.status == ERROR else STATUS_TEXT.get(item.status, ""))
+            lines.extend(item.notes)
+            return "\n".join(line for line in lines if line)
+        if role == self.ItemRole:
+            return item
+        return None
+
+    def add(self, items: list[PhotoItem]) -> None:
+        if not items:
+            return
+        start = len(self.items)
+        self.beginInsertRows(QModelIndex(), start, start + len(items) - 1)
+        self.items.extend(items)
+        self.endInsertRows()
+
+    def remove(self, item: PhotoItem) -> None:
+        if item in self.items:
+            row = self.items.index(item)
+            self.beginRemoveRows(QModelIndex(), row, row)
+            del self.items[row]
+            self.endRemoveRows()
+
+    def clear(self) -> None:
+        self.beginResetModel()
+        self.items = []
+        self.endResetModel()
+
+    def changed(self, item: PhotoItem) -> None:
+        if item in self.items:
+            index = self.index(self.items.index(item))
+            self.dataChanged.emit(index, index)
+
+    def row_of(self, item: PhotoItem) -> int:
+        return self.items.index(item) if item in self.items else -1
+
+
+class PhotoDelegate(QStyledItemDelegate):
+    """A row: rounded thumbnail, file name, and a status line (size, progress or the error)."""
+
+    HEIGHT = 68
+    THUMB = 52
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:  # noqa: N802
+        return QSize(220, self.HEIGHT)
+
+    def paint(self, p: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+        item: PhotoItem = index.data(PhotoListModel.ItemRole)
+        if item is None:
+            return
+        pal = option.palette
+        rect = QRectF(option.rect).adjusted(6, 3, -6, -3)
+        p.save()
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        hovered = bool(option.state & QStyle.StateFlag.State_MouseOver)
+        if selected:
+            bg = QColor(pal.color(QPalette.ColorRole.Highlight))
+            bg.setAlpha(60)
+            path = QPainterPath()
+            path.addRoundedRect(rect, 8, 8)
+            p.fillPath(path, bg)
+            p.setPen(pal.color(QPalette.ColorRole.Highlight))
+            p.drawPath(path)
+        elif hovered:
+            bg = QColor(pal.color(QPalette.ColorRole.Text))
+            bg.setAlpha(14)
+            path = QPainterPath()
+            path.addRoundedRect(rect, 8, 8)
+            p.fillPath(path, bg)
+        box = QRectF(rect.left() + 8, rect.center().y() - self.THUMB / 2, self.THUMB, self.THUMB)
+        clip = QPainterPath()
+        clip.addRoundedRect(box, 6, 6)
+        image = item.colour_thumbnail or item.thumbnail
+        if image is not None and not image.isNull():
+            p.save()
+            p.setClipPath(clip)
+            # cover: fill the square, crop the longer side
+            iw, ih = image.width(), image.height()
+            side = min(iw, ih)
+            src = QRectF((iw - side) / 2, (ih - side) / 2, side, side)
+            p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+            p.drawImage(box, image, src)
+            p.restore()
+        else:
+            placeholder = QColor(pal.color(QPalette.ColorRole.Text))
+            placeholder.setAlpha(24)
+            p.fillPath(clip, placeholder)
+            if item.status == ERROR:
+                icon_rect = box.adjusted(14, 14, -14, -14).toRect()
+                style = option.widget.style() if option.widget else None
+                if style is not None:
+                    style.standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning).paint(
+                        p, icon_rect
+                    )
+        text_left = box.right() + 12
+        text_width = rect.right() - text_left - 8
+        font = QFont(option.font)
+        font.setWeight(QFont.Weight.DemiBold)
+        metrics = QFontMetrics(font)
+        name = metrics.elidedText(item.name, Qt.TextElideMode.ElideMiddle, int(text_width))
+        p.setFont(font)
+        p.setPen(pal.color(QPalette.ColorRole.Text))
+        line_h = metrics.height()
+        top = rect.center().y() - line_h - 1
+        p.drawText(QRectF(text_left, top, text_width, line_h), Qt.AlignmentFlag.AlignLeft, name)
+        small = QFont(option.font)
+        small.setPointSizeF(option.font.pointSizeF() * 0.9)
+        p.setFont(small)
+        if item.status == ERROR:
+            colour = QColor("#e5484d")
+            status = item.short_error() or "Could not be read"
+        else:
+            colour = pal.color(QPalette.ColorRole.PlaceholderText)
+            status = STATUS_TEXT.get(item.status, "")
+            if item.status == WORKING:
+                colour = pal.color(QPalette.ColorRole.Highlight)
+                if pal.color(QPalette.ColorRole.Window).lightness() < 128:
+                    colour = colour.lighter(130)
+            if item.size and item.status in (DONE, QUEUED, STOPPED, WAITING):
+                status = f"{item.size[0]} × {item.size[1]}  ·  {status}"
+        status = QFontMetrics(small).elidedText(
+            status, Qt.TextElideMode.ElideRight, int(text_width)
+        )
+        p.setPen(colour)
+        p.drawText(
+            QRectF(text_left, rect.center().y() + 2, text_width, line_h),
+            Qt.AlignmentFlag.AlignLeft,
+            status,
+        )
+        p.restore()
+
+
+class PhotosTab(QWidget):
+    """Drop or open photos; each is colourized in the background; compare, tune, save."""
+
+    currentPhotoChanged = Signal(object)  # PhotoItem | None
+    infoChanged = Signal()  # size, model, timings changed (status bar)
+    busyChanged = Signal(str)  # what is running, "" when idle
+    message = Signal(str, int)  # a status bar message and its timeout in ms
+    renderFinished = Signal()  # a render of the current photo was shown (tests)
+    batchFinished = Signal(int, int, bool)  # written, failed, cancelled
+
+    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.colorizer: Colorizer | None = None
+        self.model_error: str | None = None
+        self._model_gen = 0
+        self._model_task: asyncio.Task | None = None
+        self._workers = {name: Worker(name) for name in ("model", "render", "thumbs")}
+        self._pending: deque[PhotoItem] = deque()
+        self._predict_task: asyncio.Task | None = None
+        self._predict_gen = -1
+        self._thumb_queue: deque[PhotoItem] = deque()
+        self._thumb_task: asyncio.Task | None = None
+        self._current_item: PhotoItem | None = None
+        self.opened: jobs.Opened | None = None
+        self._open_task: asyncio.Task | None = None
+        self._render_want: tuple[bool, float] | None = None
+        self._render_task: asyncio.Task | None = None
+        self._batch_task: asyncio.Task | None = None
+        self._batch_progress: tuple[int, int] | None = None
+        self._thumbs_task: asyncio.Task | None = None
+        self._import_message = ""
+        self._closing = False
+        self.rendered_temperature: float | None = None
+        self.renders = 0  # full or preview renders shown (tests)
+        self.render_seconds: float | None = None
+        self.last_error: str | None = None
+
+        self._full_timer = QTimer(self)
+        self._full_timer.setSingleShot(True)
+        self._full_timer.setInterval(FULL_RENDER_DELAY_MS)
+        self._full_timer.timeout.connect(self._temperature_rested)
+
+        self._build_actions()
+        self._build_ui()
+        state.modelChanged.connect(self._model_changed)
+        state.temperatureChanged.connect(self._temperature_changed)
+        self.restore_settings()
+        if state.model_path is not None:
+            self._model_changed(state.model_path)
+        else:
+            self._show_no_model()
+
+    # -- construction -------------------------------------------------------------------------
+
+    def _action(
+        self, text: str, slot, shortcut=None, icon_name: str | None = None, tip: str = ""
+    ) -> QAction:
+        action = QAction(text, self)
+        if icon_name:
+            action.setIcon(icon(icon_name))
+        if shortcut is not None:
+            if isinstance(shortcut, list):
+                action.setShortcuts(shortcut)
+            else:
+                action.setShortcut(shortcut)
+        if tip:
+            action.setToolTip(tip)
+            action.setStatusTip(tip)
+        action.triggered.connect(lambda _checked=False: slot())
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        K = QKeySequence
+        self.act_open = self._action(
+            "&Open Photos…", self.open_dialog, K.StandardKey.Open, "open",
+            "Open photos (Ctrl+O)",
+        )  # fmt: skip
+        self.act_open_folder = self._action(
+            "Open &Folder…", self.open_folder_dialog, K("Ctrl+Shift+O"), None,
+            "Add every photo in a folder and its subfolders",
+        )  # fmt: skip
+        self.act_save = self._action(
+            "&Save Colourized Photo…", self.save_current, K.StandardKey.Save, "save",
+            "Save the current result at full resolution (Ctrl+S)",
+        )  # fmt: skip
+        self.act_export = self._action(
+            "&Export All…", self.export_all, K("Ctrl+Shift+S"), "export",
+            "Colourize every photo in the list into a folder (Ctrl+Shift+S)",
+        )  # fmt: skip
+        self.act_remove = self._action(
+            "&Remove From List", self.remove_current, K.StandardKey.Delete, "remove",
+            "Remove the selected photo from the list (the file is not touched)",
+        )  # fmt: skip
+        self.act_clear = self._action("Clear List", self.clear, None, None, "Remove every photo")
+        self.act_stop = self._action(
+            "Stop Colourizing", self.stop_colourizing, None, "stop",
+            "Stop colourizing the photos still waiting (select one to colourize it)",
+        )  # fmt: skip
+        self.mode_group = QActionGroup(self)
+        self.act_modes: dict[str, QAction] = {}
+        for mode, text, key, name, tip in (
+            (SPLIT, "&Split View", "Ctrl+1", "split", "Before and after with a divider"),
+            (SIDE, "Side &by Side", "Ctrl+2", "side", "Before and after side by side"),
+            (SINGLE, "&One at a Time", "Ctrl+3", "single", "One image; Space flips it"),
+        ):
+            action = self._action(
+                text, lambda m=mode: self.view.set_mode(m), K(key), name, f"{tip} ({key})"
+            )
+            action.setCheckable(True)
+            self.mode_group.addAction(action)
+            self.act_modes[mode] = action
+        self.act_toggle = self._action(
+            "Flip Before/After", self.toggle_before_after, K(Qt.Key.Key_Space), None,
+            "Show the original or the result (Space)",
+        )  # fmt: skip
+        self.act_fit = self._action(
+            "&Fit", lambda: self.view.fit(), [K("F"), K("Ctrl+0")], "fit",
+            "Fit the photo in the window (F)",
+        )  # fmt: skip
+        self.act_actual = self._action(
+            "&100%", lambda: self.view.actual_size(), [K("1"), K("Ctrl+Alt+0")], "actual",
+            "One photo pixel per screen pixel (1)",
+        )  # fmt: skip
+        self.act_zoom_in = self._action(
+            "Zoom &In", lambda: self.view.zoom_by(1.25), [K.StandardKey.ZoomIn, K("=")]
+        )
+        self.act_zoom_out = self._action(
+            "Zoom &Out", lambda: self.view.zoom_by(0.8), [K.StandardKey.ZoomOut, K("-")]
+        )
+        self.view_actions = [
+            *self.act_modes.values(),
+            self.act_toggle,
+            self.act_fit,
+            self.act_actual,
+            self.act_zoom_in,
+            self.act_zoom_out,
+        ]
+
+    def _build_ui(self) -> None:
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+
+        self.toolbar = QToolBar("Photos", self)
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.toolbar.setIconSize(QSize(18, 18))
+        for action, label in (
+            (self.act_open, "Open"),
+            (self.act_save, "Save"),
+            (self.act_export, "Export All"),
+        ):
+            button = QToolButton(self.toolbar)
+            button.setDefaultAction(action)
+            button.setText(label)
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+            button.setAutoRaise(True)
+            self.toolbar.addWidget(button)
+        self.toolbar.addSeparator()
+        model_label = QLabel("Model", self.toolbar)
+        self.toolbar.addWidget(model_label)
+        self.picker = ModelPicker(self.state, self.toolbar)
+        self.picker.busyChanged.connect(self._import_busy)
+        self.toolbar.addWidget(self.picker)
+        self.toolbar.addSeparator()
+        self.temperature = TemperatureControl(self.state, self.toolbar)
+        self.toolbar.addWidget(self.temperature)
+        spacer = QWidget(self.toolbar)
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.toolbar.addWidget(spacer)
+        for action in (*self.act_modes.values(),):
+            self.toolbar.addAction(action)
+        self.toolbar.addSeparator()
+        self.toolbar.addAction(self.act_fit)
+        self.toolbar.addAction(self.act_actual)
+        for action in (*self.act_modes.values(), self.act_fit, self.act_actual):
+            button = self.toolbar.widgetForAction(action)
+            if isinstance(button, QToolButton):
+                button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
+        layout.addWidget(self.toolbar)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.setChildrenCollapsible(False)
+        side = QWidget(self.splitter)
+        side_layout = QVBoxLayout(side)
+        side_layout.setContentsMargins(0, 0, 0, 0)
+        side_layout.setSpacing(0)
+        header = QHBoxLayout()
+        header.setContentsMargins(0, 0, 6, 0)
+        self.count_label = QLabel("Photos", side)
+        self.count_label.setObjectName("sectionTitle")
+        header.addWidget(self.count_label, 1)
+        for action in (self.act_open, self.act_remove):
+            button = QToolButton(side)
+            button.setDefaultAction(action)
+            button.setAutoRaise(True)
+            button.setIconSize(QSize(16, 16))
+            header.addWidget(button)
+        self.add_button = header.itemAt(1).widget()
+        self.add_button.setIcon(icon("add"))
+        side_layout.addLayout(header)
+        self.model = PhotoListModel(self)
+        self.list = QListView(side)
+        self.list.setObjectName("photoList")
+        self.list.setModel(self.model)
+        self.list.setItemDelegate(PhotoDelegate(self.list))
+        self.list.setUniformItemSizes(True)
+        self.list.setMouseTracking(True)
+        self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.list.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.list.customContextMenuRequested.connect(self._list_menu)
+        self.list.selectionModel().currentChanged.connect(self._current_changed)
+        side_layout.addWidget(self.list, 1)
+        self.hint = QLabel("Drop photos or folders anywhere in the window.", side)
+        self.hint.setWordWrap(True)
+        self.hint.setContentsMargins(12, 8, 12, 12)
+        self.hint.setStyleSheet("color: palette(placeholder-text);")
+        side_layout.addWidget(self.hint)
+        side.setMinimumWidth(200)
+        self.view = CompareView(self.splitter)
+        self.view.modeChanged.connect(self._mode_changed)
+        self.view.zoomChanged.connect(lambda _z: self.infoChanged.emit())
+        self.splitter.addWidget(side)
+        self.splitter.addWidget(self.view)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([260, 1000])
+        layout.addWidget(self.splitter, 1)
+        self._mode_changed(self.view.mode)
+        self._update_actions()
+
+    # -- settings -----------------------------------------------------------------------------
+
+    def restore_settings(self) -> None:
+        mode = settings.get_str("view/mode", SPLIT)
+        self.view.set_mode(mode if mode in MODES else SPLIT)
+        state = settings.settings().value("photos/splitter")
+        if state is not None:
+            self.splitter.restoreState(state)
+
+    def save_settings(self) -> None:
+        settings.set_value("view/mode", self.view.mode)
+        settings.set_value("photos/splitter", self.splitter.saveState())
+
+    # -- adding photos ------------------------------------------------------------------------
+
+    @property
+    def items(self) -> list[PhotoItem]:
+        return self.model.items
+
+    @property
+    def current_item(self) -> PhotoItem | None:
+        return self._current_item
+
+    def add_paths(self, paths: list[str | Path], remember: bool = True) -> int:
+        """Add photos, folders (recursive) or globs; returns how many were added."""
+        known = {item.path.resolve() for item in self.items}
+        new: list[PhotoItem] = []
+        for path, root in find_images([Path(p) for p in paths]):
+            key = path.resolve()
+            if key in known:
+                continue
+            known.add(key)
+            new.append(PhotoItem(path, root))
+        if remember and paths:
+            settings.add_recent([Path(p).resolve() for p in paths if Path(p).exists()])
+            first = Path(paths[0])
+            settings.set_value("folders/open", str(first if first.is_dir() else first.parent))
+        if not new:
+            if paths:
+                self.message.emit("No new photos found there.", 5000)
+            return 0
+        for item in new:
+            if self.colorizer is None and self._model_task is None:
+                item.status = WAITING
+        self.model.add(new)
+        self._thumb_queue.extend(new)
+        self._start_thumbnails()
+        if self.colorizer is not None or self._model_task is not None:
+            self._pending.extend(new)
+            self._kick()
+        if self._current_item is None:
+            self.select(new[0])
+        self._update_count()
+        self._update_actions()
+        self.message.emit(f"Added {len(new)} photo{'s' if len(new) != 1 else ''}.", 4000)
+        return len(new)
+
+    def open_dialog(self) -> None:
+        files, _ = QFileDialog.getOpenFileNames(
+            self,
+            "Open photos",
+            settings.get_folder("folders/open"),
+            "Images (*.jpg *.jpeg *.png *.tif *.tiff *.webp *.bmp *.gif);;All files (*)",
+        )
+        if files:
+            self.add_paths(files)
+
+    def open_folder_dialog(self) -> None:
+        folder = QFileDialog.getExistingDirectory(
+            self, "Open a folder of photos", settings.get_folder("folders/open")
+        )
+        if folder:
+            self.add_paths([folder])
+
+    def select(self, item: PhotoItem) -> None:
+        row = self.model.row_of(item)
+        if row >= 0:
+            self.list.selectionModel().setCurrentIndex(
+                self.model.index(row), QItemSelectionModel.SelectionFlag.ClearAndSelect
+            )
+
+    def remove_current(self) -> None:
+        item = self._current_item
+        if item is None:
+            return
+        row = self.model.row_of(item)
+        self._forget(item)
+        self.model.remove(item)
+        if self.items:
+            self.select(self.items[min(row, len(self.items) - 1)])
+        else:
+            self._set_current(None)
+        self._update_count()
+
+    def clear(self) -> None:
+        for item in list(self.items):
+            self._forget(item)
+        self.model.clear()
+        self._set_current(None)
+        self._update_count()
+
+    def _forget(self, item: PhotoItem) -> None:
+        if item in self._pending:
+            self._pending.remove(item)
+        if item in self._thumb_queue:
+            self._thumb_queue.remove(item)
+
+    def _update_count(self) -> None:
+        n = len(self.items)
+        errors = sum(1 for i in self.items if i.status == ERROR)
+        text = f"Photos  ·  {n}" if n else "Photos"
+        if errors:
+            text += f"  ·  {errors} with errors"
+        self.count_label.setText(text)
+        self.hint.setVisible(n == 0)
+
+    def _list_menu(self, pos: QPoint) -> None:
+        index = self.list.indexAt(pos)
+        if not index.isValid():
+            return
+        item = self.model.items[index.row()]
+        self.select(item)
+        menu = QMenu(self)
+        menu.addAction(self.act_save)
+        again = menu.addAction("Colourize Again")
+        again.setEnabled(self.colorizer is not None)
+        again.triggered.connect(lambda: self._requeue(item))
+        folder = menu.addAction("Show in Folder")
+        folder.triggered.connect(
+            lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(item.path.parent)))
+        )
+        menu.addSeparator()
+        menu.addAction(self.act_remove)
+        menu.exec(self.list.viewport().mapToGlobal(pos))
+
+    # -- thumbnails ---------------------------------------------------------------------------
+
+    def _start_thumbnails(self) -> None:
+        if self._thumb_task is None or self._thumb_task.done():
+            self._thumb_task = spawn(self._thumbnail_loop(), self._task_failed)
+
+    async def _thumbnail_loop(self) -> None:
+        while self._thumb_queue and not self._closing:
+            item = self._thumb_queue.popleft()
+            if item.thumbnail is not None or item.status == ERROR:
+                continue
+            thumb = await self._workers["thumbs"].run(jobs.thumbnail_job, item.path)
+            if thumb is not None and item.thumbnail is None:
+                item.thumbnail = thumb.image
+                item.size = item.size or thumb.size
+                self.model.changed(item)
+                if item is self._current_item:
+                    self.infoChanged.emit()
+
+    # -- the model ----------------------------------------------------------------------------
+
+    def _show_no_model(self) -> None:
+        self.colorizer = None
+        from chroma_desk.models import library
+
+        self.model_error = (
+            f"No colourization model found (looked in {library.bundled_dir()} and "
+            f"{library.user_dir()})."
+        )
+        self.view.set_placeholder(
+            "No colourization model found",
+            "Photos can be opened, but not colourized yet. Choose “Load model file…” or "
+            "“Import official Zhang et al. weights…” in the Model menu.",
+        )
+        if self.opened is not None:
+            self.view.set_message(
+                "No colourization model found",
+                "Choose “Load model file…” or “Import official Zhang et al. weights…” in the "
+                "Model menu to colourize.",
+            )
+        for item in self.items:
+            if item.status in (QUEUED, WORKING):
+                item.status = WAITING
+                self.model.changed(item)
+        self._update_busy()
+        self.infoChanged.emit()
+
+    def _model_changed(self, path: Path) -> None:
+        self._model_gen += 1
+        self.colorizer = None
+        self.model_error = None
+        self._pending.clear()
+        for item in self.items:
+            item.prediction = None
+            if item.status != ERROR:
+                item.status = QUEUED
+            self.model.changed(item)
+        ordered = list(self.items)
+        if self._current_item in ordered:
+            ordered.remove(self._current_item)
+            ordered.insert(0, self._current_item)
+        self._pending.extend(i for i in ordered if i.status == QUEUED)
+        self.view.set_message(None)
+        self.view.set_after(None)
+        if self.opened is not None:
+            self.view.set_busy("Loading the model…")
+        self._model_task = spawn(self._load_model(Path(path), self._model_gen), self._task_failed)
+        self._update_busy()
+        self.infoChanged.emit()
+
+    async def _load_model(self, path: Path, gen: int) -> None:
+        try:
+            colorizer = await self._workers["model"].run(Colorizer, path)
+        except Exception as exc:  # ModelFileError, or a file that builds but does not run
+            if gen == self._model_gen:
+                self._model_task = None
+                self.model_error = str(exc) if isinstance(exc, ModelFileError) else f"{path}: {exc}"
+                self.view.set_busy(None)
+                self.view.set_message("Could not load the model", self.model_error)
+                for item in self.items:
+                    if item.status == QUEUED:
+                        item.status = WAITING
+                        self.model.changed(item)
+                self._pending.clear()
+                self.message.emit(self.model_error, 10000)
+                self._update_busy()
+                self.infoChanged.emit()
+            return
+        if gen != self._model_gen or self._closing:
+            return
+        self._model_task = None
+        self.colorizer = colorizer
+        self.view.set_placeholder(
+            "Drop black-and-white photos here", "or a whole folder — or press Ctrl+O to open"
+        )
+        self.infoChanged.emit()
+        self._kick()
+        if self._current_item is not None and self.opened is not None:
+            self.view.set_busy("Colourizing…")
+
+    @property
+    def model_kind(self) -> str | None:
+        if self.colorizer is not None:
+            return self.colorizer.kind
+        if self.state.model_path is not None:
+            try:
+                return read_card(self.state.model_path).get("kind")
+            except ModelFileError:
+                return None
+        return None
+
+    # -- background colourization -------------------------------------------------------------
+
+    def _kick(self) -> None:
+        """Make sure the queue is being worked through (with the current model)."""
+        if self.colorizer is None or not self._pending or self._closing:
+            self._update_busy()
+            return
+        if (
+            self._predict_task is not None
+            and not self._predict_task.done()
+            and self._predict_gen == self._model_gen
+        ):
+            return
+        self._predict_gen = self._model_gen
+        self._predict_task = spawn(self._predict_loop(self._model_gen), self._task_failed)
+        self._update_busy()
+
+    def _prioritise(self, item: PhotoItem) -> None:
+        if item in self._pending:
+            self._pending.remove(item)
+        if item.status in (QUEUED, STOPPED):
+            item.status = QUEUED
+            self._pending.appendleft(item)
+            self.model.changed(item)
+            self._kick()
+
+    def _requeue(self, item: PhotoItem) -> None:
+        item.prediction = None
+        item.status = QUEUED
+        item.error = None
+        self.model.changed(item)
+        self._prioritise(item)
+        if item is self._current_item:
+            self._set_current(item, force=True)
+
+    async def _predict_loop(self, gen: int) -> None:
+        worker = self._workers["model"]
+        while self._pending and not self._closing and gen == self._model_gen:
+            colorizer = self.colorizer
+            if colorizer is None:
+                break
+            item = self._pending.popleft()
+            if item.status != QUEUED or self.model.row_of(item) < 0:
+                continue
+            item.status = WORKING
+            self.model.changed(item)
+            self._update_busy()
+            try:
+                result = await worker.run(
+                    jobs.predict_job, colorizer, item.path, self.state.temperature
+                )
+            except ImageReadError as exc:
+                self._photo_failed(item, str(exc))
+                continue
+            except Exception as exc:  # out of memory, a model that fails on this size...
+                log.exception("colourizing %s failed", item.path)
+                self._photo_failed(item, f"{item.path}: {type(exc).__name__}: {exc}")
+                continue
+            if gen != self._model_gen or self.model.row_of(item) < 0:
+                continue
+            item.prediction = result.prediction
+            item.predicted_by = gen
+            item.colour_thumbnail = result.thumbnail
+            item.thumbnail = item.thumbnail or result.gray_thumbnail
+            item.size = result.size
+            item.notes = result.notes
+            item.status = DONE
+            self.model.changed(item)
+            if item is self._current_item:
+                self.infoChanged.emit()
+                if self.opened is not None:
+                    self._request_render(preview=False)
+        if gen == self._model_gen:
+            self._predict_task = None
+        self._update_busy()
+
+    def _photo_failed(self, item: PhotoItem, message: str) -> None:
+        item.status = ERROR
+        item.error = message
+        item.prediction = None
+        self.last_error = message
+        self.model.changed(item)
+        self._update_count()
+        self.message.emit(message, 8000)
+        if item is self._current_item:
+            self.view.set_busy(None)
+            self.view.set_message("This photo could not be colourized", item.short_error())
+
+    def stop_colourizing(self) -> None:
+        for item in self._pending:
+            if item.status == QUEUED:
+                item.status = STOPPED
+                self.model.changed(item)
+        self._pending.clear()
+        self._update_busy()
+
+    def pending_count(self) -> int:
+        return sum(1 for i in self.items if i.status in (QUEUED, WORKING))
+
+    def _import_busy(self, text: str) -> None:
+        self._import_message = text
+        self._update_busy()
+
+    def _update_busy(self) -> None:
+        if self._closing:
+            return
+        parts = []
+        if self._import_message:
+            parts.append(self._import_message)
+        if self._model_task is not None and not self._model_task.done():
+            parts.append("Loading the model…")
+        if self._batch_progress is not None:
+            done, total = self._batch_progress
+            parts.append(f"Exporting {done + 1} of {total}…")
+        waiting = self.pending_count()
+        if waiting and self.colorizer is not None:
+            finished = sum(1 for i in self.items if i.status in (DONE, ERROR))
+            total = finished + waiting
+            parts.append(f"Colourizing {finished + 1} of {total}…")
+        self.act_stop.setEnabled(bool(waiting))
+        self.busyChanged.emit("   ".join(parts))
+
+    # -- the current photo --------------------------------------------------------------------
+
+    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        item = self.model.items[current.row()] if current.isValid() else None
+        self._set_current(item)
+
+    def _set_current(self, item: PhotoItem | None, force: bool = False) -> None:
+        if item is self._current_item and not force:
+            return
+        self._current_item = item
+        self.opened = None
+        self.rendered_temperature = None
+        self.render_seconds = None
+        self._render_want = None
+        self.view.set_message(None)
+        self.view.set_busy(None)
+        self._update_actions()
+        self.currentPhotoChanged.emit(item)
+        self.infoChanged.emit()
+        if item is None:
+            self.view.clear()
+            return
+        if item.status == STOPPED:
+            self._prioritise(item)
+        elif item.status == QUEUED:
+            self._prioritise(item)
+        self.view.set_busy("Opening…")
+        self._open_task = spawn(self._open(item), self._task_failed)
+
+    async def _open(self, item: PhotoItem) -> None:
+        try:
+            opened = await self._workers["render"].run(jobs.open_job, item.path)
+        except ImageReadError as exc:
+            if item is self._current_item:
+                self._photo_failed(item, str(exc))
+                self.view.set_before(None)
+                self.view.set_placeholder("This photo could not be opened", item.short_error())
+            return
+        except Exception as exc:
+            if item is self._current_item:
+                self._photo_failed(item, f"{item.path}: {type(exc).__name__}: {exc}")
+                self.view.set_before(None)
+            return
+        if item is not self._current_item or self._closing:
+            return
+        self.opened = opened
+        item.size = opened.size
+        self.view.set_before(opened.before)
+        self.infoChanged.emit()
+        self._update_actions()
+        if item.prediction is not None and item.predicted_by == self._model_gen:
+            self.view.set_busy("Rendering…")
+            self._request_render(preview=False)
+        elif item.status == ERROR:
+            self.view.set_busy(None)
+            self.view.set_message("This photo could not be colourized", item.short_error())
+        elif self.colorizer is None and self._model_task is None:
+            self.view.set_busy(None)
+            self.view.set_message(
+                "No colourization model",
+                self.model_error
+                or "Choose a model: “Load model file…” or “Import official Zhang et al. "
+                "weights…” in the Model menu.",
+            )
+        else:
+            self.view.set_busy("Colourizing…")
+
+    def toggle_before_after(self) -> None:
+        self.view.toggle_before_after()
+        self._mode_changed(self.view.mode)
+
+    def _mode_changed(self, mode: str) -> None:
+        if mode in self.act_modes:
+            self.act_modes[mode].setChecked(True)
+
+    def _update_actions(self) -> None:
+        has_items = bool(self.items)
+        current = self._current_item
+        self.act_save.setEnabled(current is not None and current.status != ERROR)
+        self.act_export.setEnabled(has_items)
+        self.act_remove.setEnabled(current is not None)
+        self.act_clear.setEnabled(has_items)
+
+    # -- rendering ----------------------------------------------------------------------------
+
+    def _temperature_changed(self, _t: float) -> None:
+        if self.opened is None or self._current_item is None:
+            return
+        if self._current_item.prediction is None or self.colorizer is None:
+            return
+        if self.colorizer.kind != "classification":
+            return
+        if self.opened.preview_lightness is not None:
+            self._request_render(preview=True)
+            self._full_timer.start()  # restarted on every move: full render once it rests
+        else:
+            self._request_render(preview=False)
+            self._full_timer.start()
+
+    def _temperature_rested(self) -> None:
+        if self.opened is not None and self.opened.preview_lightness is not None:
+            self._request_render(preview=False)
+        self._refresh_thumbnails()
+
+    def _request_render(self, preview: bool) -> None:
+        """Render the current photo at the current temperature; only the latest request
+        counts, and one render runs at a time."""
+        self._render_want = (preview, self.state.temperature)
+        if self._render_task is None or self._render_task.done():
+            self._render_task = spawn(self._render_loop(), self._task_failed)
+
+    async def _render_loop(self) -> None:
+        while self._render_want is not None and not self._closing:
+            preview, temperature = self._render_want
+            self._render_want = None
+            item, opened, colorizer = self._current_item, self.opened, self.colorizer
+            if item is None or opened is None or colorizer is None or item.prediction is None:
+                continue
+            gen = self._model_gen
+            lightness = opened.preview_lightness if preview else opened.lightness
+            if lightness is None:
+                lightness = opened.lightness
+                preview = False
+            prediction = replace(item.prediction, lightness=lightness)
+            try:
+                result = await self._workers["render"].run(
+                    jobs.render_job, colorizer, prediction, temperature, opened.size, preview
+                )
+            except Exception as exc:
+                log.exception("render failed")
+                self.message.emit(f"Rendering failed: {exc}", 8000)
+                continue
+            if (
+                item is not self._current_item
+                or opened is not self.opened
+                or gen != self._model_gen
+            ):
+                continue
+            self.view.set_after(result.pyramid)
+            self.view.set_busy(None)
+            self.rendered_temperature = temperature
+            self.render_seconds = result.seconds
+            self.renders += 1
+            if not preview:
+                item.colour_thumbnail = result.pyramid.smallest().scaled(
+                    jobs.THUMB,
+                    jobs.THUMB,
+                    Qt.AspectRatioMode.KeepAspectRatio,
+                    Qt.TransformationMode.SmoothTransformation,
+                )
+                self.model.changed(item)
+            self.infoChanged.emit()
+            self.renderFinished.emit()
+
+    def _refresh_thumbnails(self) -> None:
+        """Re-render the other colour thumbnails at the new temperature (no network)."""
+        if self.colorizer is None or self.colorizer.kind != "classification":
+            return
+        if self._thumbs_task is not None and not self._thumbs_task.done():
+            self._thumbs_task.cancel()
+        self._thumbs_task = spawn(self._thumbs(self.state.temperature), self._task_failed)
+
+    async def _thumbs(self, temperature: float) -> None:
+        colorizer, gen = self.colorizer, self._model_gen
+        todo = [
+            i
+            for i in self.items
+            if i.prediction is not None and i.predicted_by == gen and i is not self._current_item
+        ]
+        for start in range(0, len(todo), 8):
+            chunk = todo[start : start + 8]
+            images = await self._workers["thumbs"].run(
+                jobs.thumbnails_job, colorizer, [i.prediction for i in chunk], temperature
+            )
+            if gen != self._model_gen or temperature != self.state.temperature:
+                return
+            for item, image in zip(chunk, images, strict=True):
+                item.colour_thumbnail = image
+                self.model.changed(item)
+
+    # -- saving -------------------------------------------------------------------------------
+
+    def _suggested_name(self, item: PhotoItem) -> str:
+        fmt = settings.get_str("export/format", "png")
+        suffix = {"jpg": ".jpg", "tiff": ".tiff"}.get(fmt, ".png")
+        return f"{item.path.stem}_color{suffix}"
+
+    def save_current(self, path: str | Path | None = None) -> asyncio.Task | None:
+        """Save the current result at full resolution; asks where when ``path`` is None.
+
+        An existing file is only replaced after asking, and the original photo needs a second,
+        explicit yes."""
+        item, opened = self._current_item, self.opened
+        if item is None or opened is None or item.prediction is None or self.colorizer is None:
+            self.message.emit("Nothing to save yet: the photo is not colourized.", 5000)
+            return None
+        if path is None:
+            folder = settings.get_str("folders/save") or str(item.path.parent)
+            if not Path(folder).is_dir():
+                folder = str(item.path.parent)
+            chosen, _ = QFileDialog.getSaveFileName(
+                self,
+                "Save colourized photo",
+                str(Path(folder) / self._suggested_name(item)),
+                SAVE_FILTERS,
+                options=QFileDialog.Option.DontConfirmOverwrite,
+            )
+            if not chosen:
+                return None
+            path = chosen
+        target = Path(path)
+        if not target.suffix:
+            target = target.with_suffix(".png")
+        if target.suffix.lower() not in (".png", ".jpg", ".jpeg", ".tif", ".tiff"):
+            QMessageBox.warning(
+                self, "Unknown format", f"{target.name}: save as .png, .jpg or .tiff."
+            )
+            return None
+        replace_input = False
+        if target.exists():
+            if target.resolve() == item.path.resolve():
+                answer = QMessageBox.warning(
+                    self,
+                    "Replace the original photo?",
+                    f"{target.name} is the original black-and-white photo.\n\n"
+                    "Replacing it with the colourized result cannot be undone.",
+                    QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+                    QMessageBox.StandardButton.Cancel,
+                )
+                if answer != QMessageBox.StandardButton.Yes:
+                    return None
+                replace_input = True
+            else:
+                answer = QMessageBox.question(
+                    self,
+                    "Replace file?",
+                    f"{target} already exists. Replace it?",
+                    QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+                    QMessageBox.StandardButton.Cancel,
+                )
+                if answer != QMessageBox.StandardButton.Yes:
+                    return None
+        settings.set_value("folders/save", str(target.parent))
+        return spawn(self._save(item, opened, target, replace_input), self._task_failed)
+
+    async def _save(self, item: PhotoItem, opened: jobs.Opened, target: Path, replace_input: bool):
+        assert item.prediction is not None and self.colorizer is not None
+        prediction = replace(item.prediction, lightness=opened.lightness)
+        quality = settings.get_int("export/quality", 92)
+        self.message.emit(f"Saving {target.name}…", 0)
+        try:
+            written = await self._workers["render"].run(
+                jobs.save_job,
+                self.colorizer,
+                prediction,
+                self.state.temperature,
+                opened,
+                target,
+                quality,
+                replace_input,
+            )
+        except Exception as exc:
+            self.last_error = str(exc)
+            self.message.emit(f"Not saved: {exc}", 10000)
+            QMessageBox.warning(self, "Could not save", str(exc))
+            return None
+        w, h = opened.size
+        self.message.emit(f"Saved {written} ({w} × {h}).", 8000)
+        return written
+
+    # -- export all ---------------------------------------------------------------------------
+
+    def export_all(
+        self, options: ExportOptions | None = None, conflict: str | None = None
+    ) -> asyncio.Task | None:
+        """Colourize every photo in the list into one folder at full resolution. Asks for the
+        options, and what to do with files already there, unless given. An export never
+        replaces an original photo. Returns the running task."""
+        if not self.items:
+            return None
+        if self.colorizer is None:
+            QMessageBox.information(self, "No model", "Choose a model first.")
+            return None
+        if self._batch_task is not None and not self._batch_task.done():
+            self.message.emit("An export is already running.", 4000)
+            return None
+        if options is None:
+            dialog = ExportDialog(len(self.items), self)
+            if dialog.exec() != ExportDialog.DialogCode.Accepted:
+                return None
+            options = dialog.options()
+        remember_options(options)
+        sources = [(i.path, i.root) for i in self.items]
+        others, originals = existing_targets(sources, options.folder, options.fmt, options.suffix)
+        if (others or originals) and conflict is None:
+            box = QMessageBox(QMessageBox.Icon.Question, "Files already exist", "", parent=self)
+            lines = []
+            if others:
+                lines.append(
+                    f"{len(others)} file{'s' if len(others) != 1 else ''} already exist in "
+                    f"{options.folder}."
+                )
+            if originals:
+                lines.append(
+                    f"{len(originals)} result{'s' if len(originals) != 1 else ''} would have the "
+                    "name of its original photo; originals are never replaced, so "
+                    f"{'they get' if len(originals) != 1 else 'it gets'} a numbered name."
+                )
+            box.setText("\n\n".join(lines))
+            keep_both = box.addButton("Keep Both", QMessageBox.ButtonRole.AcceptRole)
+            replace_all = None
+            if others:
+                box.setInformativeText("Replace the existing files, or keep both?")
+                replace_all = box.addButton("Replace", QMessageBox.ButtonRole.DestructiveRole)
+            box.addButton(QMessageBox.StandardButton.Cancel)
+            box.setDefaultButton(keep_both)
+            box.exec()
+            if box.clickedButton() is keep_both:
+                conflict = "keep-both"
+            elif replace_all is not None and box.clickedButton() is replace_all:
+                conflict = "replace"
+            else:
+                return None
+        tasks = plan_export(
+            sources, options.folder, options.fmt, options.suffix, conflict or "keep-both"
+        )
+        self.batch_dialog = BatchDialog(len(tasks), options.folder, self.window())
+        self.batch_dialog.show()
+        self._batch_task = spawn(
+            self._run_batch(tasks, options, self.batch_dialog), self._task_failed
+        )
+        return self._batch_task
+
+    async def _run_batch(
+        self, tasks: list[Task], options: ExportOptions, dialog: BatchDialog
+    ) -> tuple[int, int, bool]:
+        """Drive ``batch.colorize_files`` one result at a time on the model worker."""
+        colorizer = self.colorizer
+        assert colorizer is not None
+        results = colorize_files(
+            colorizer, tasks, temperature=self.state.temperature, quality=options.quality
+        )
+        cancel = asyncio.Event()
+        dialog.cancelRequested.connect(cancel.set)
+        written = failed = 0
+        worker = self._workers["model"]
+        try:
+            for index, task in enumerate(tasks):
+                if cancel.is_set() or self._closing:
+                    break
+                self._batch_progress = (index, len(tasks))
+                self._update_busy()
+                dialog.starting(task.source.name)
+                result = await worker.run(next, results, None)
+                if result is None:
+                    break
+                dialog.photo_done(result.source, result.output, result.error)
+                if result.ok:
+                    written += 1
+                else:
+                    failed += 1
+        finally:
+            await worker.run(results.close)  # stops its reader and writer threads
+            self._batch_progress = None
+            self._update_busy()
+        cancelled = written + failed < len(tasks)
+        dialog.finish(cancelled)
+        summary = f"Exported {written} photo{'s' if written != 1 else ''} to {options.folder}"
+        if failed:
+            summary += f"; {failed} failed"
+        if cancelled:
+            summary += " (cancelled)"
+        self.message.emit(summary + ".", 10000)
+        self.batchFinished.emit(written, failed, cancelled)
+        return written, failed, cancelled
+
+    # -- status and shutdown ------------------------------------------------------------------
+
+    def status_info(self) -> dict[str, Any]:
+        """What the status bar shows."""
+        info: dict[str, Any] = {"zoom": self.view.zoom if self.view.before else None}
+        item = self._current_item
+        if item is not None and item.size:
+            info["size"] = item.size
+        if self.colorizer is not None:
+            info["model"] = self.colorizer.name
+            info["kind"] = self.colorizer.kind
+        elif self.state.model_path is not None and self.model_error is None:
+            info["model"] = f"{Path(self.state.model_path).stem} (loading)"
+        else:
+            info["model"] = None
+        if item is not None and item.prediction is not None:
+            info["predict_ms"] = item.prediction.predict_seconds * 1000
+        if self.render_seconds is not None:
+            info["render_ms"] = self.render_seconds * 1000
+        return info
+
+    def _task_failed(self, exc: BaseException) -> None:
+        log.error("Photos tab task failed", exc_info=exc)
+        self.last_error = f"{type(exc).__name__}: {exc}"
+        self.message.emit(f"Something went wrong: {exc}", 10000)
+
+    def shutdown(self) -> None:
+        """Stop background work and wait for the worker threads (called when the window closes)."""
+        self._closing = True
+        self._full_timer.stop()
+        self._pending.clear()
+        self._thumb_queue.clear()
+        for task in (
+            self._predict_task,
+            self._thumb_task,
+            self._render_task,
+            self._open_task,
+            self._batch_task,
+            self._thumbs_task,
+            self._model_task,
+        ):
+            if task is not None and not task.done():
+                task.cancel()
+        for worker in self._workers.values():
+            worker.shutdown(wait=True)
+        self.view.set_busy(None)
