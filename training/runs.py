@@ -370,17 +370,88 @@ def pid_alive(pid: int, run_dir: Path | None = None) -> bool:
         pass  # it exists, under another user
     except OSError:
         return False
-    cmdline = Path(f"/proc/{pid}/cmdline")
-    if run_dir is not None and cmdline.parent.is_dir():
-        try:
-            args = cmdline.read_bytes().split(b"\0")
-        except OSError:
-            return False
-        if not args or args == [b""]:  # a zombie: it has exited
-            return False
-        text = b" ".join(args).decode(errors="replace")
-        return "training" in text and (str(run_dir) in text or str(run_dir.resolve()) in text)
+    if Path("/proc/self").is_dir():
+        out = _trainer_out(pid)
+        if out is None:
+            return run_dir is None and _cmdline(pid) not in (None, [])  # [] is a zombie
+        return run_dir is None or out == Path(run_dir).resolve()
     return True
+
+
+def _cmdline(pid: int) -> list[str] | None:
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return None
+    return [a.decode(errors="replace") for a in raw.split(b"\0") if a]
+
+
+def _trainer_out(pid: int) -> Path | None:
+    """The resolved run folder of a ``python -m training`` / ``chroma-desk train`` process."""
+    args = _cmdline(pid)
+    if not args or not ("training" in args or "train" in args):
+        return None
+    out = None
+    for i, arg in enumerate(args):
+        if arg == "--out" and i + 1 < len(args):
+            out = args[i + 1]
+        elif arg.startswith("--out="):
+            out = arg.split("=", 1)[1]
+    if out is None:
+        return None
+    path = Path(out)
+    if not path.is_absolute():
+        try:
+            path = Path(os.readlink(f"/proc/{pid}/cwd")) / path
+        except OSError:
+            return None
+    return path.resolve()
+
+
+def find_trainer_pid(run_dir: Path) -> int | None:
+    """The trainer process writing into ``run_dir``, however it was started (Linux /proc only).
+
+    Candidates name the folder in ``--out``; of those, the ones holding its ``events.jsonl`` open
+    (not a deleted one: a run folder may have been removed and started afresh). Data-loading
+    workers share the trainer's command line and files; the one whose parent is not among them
+    is the trainer.
+    """
+    proc = Path("/proc")
+    if not (proc / "self").is_dir():
+        return None
+    target = Path(run_dir).resolve()
+    parents: dict[int, int] = {}
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        pid = int(entry.name)
+        if _trainer_out(pid) != target:
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            parents[pid] = int(stat.rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+    events = str(target / EVENTS_FILE)
+    writing = {pid for pid in parents if _has_open(pid, events)}
+    if writing:
+        parents = {pid: parent for pid, parent in parents.items() if pid in writing}
+    roots = [pid for pid, parent in parents.items() if parent not in parents]
+    return min(roots) if roots else None
+
+
+def _has_open(pid: int, path: str) -> bool:
+    try:
+        fds = list(Path(f"/proc/{pid}/fd").iterdir())
+    except OSError:
+        return False
+    for fd in fds:
+        try:
+            if os.readlink(fd) == path:
+                return True
+        except OSError:
+            continue
+    return False
 
 
 def job_pid(run_dir: Path) -> int | None:
@@ -471,10 +542,13 @@ def run_status(run_dir: Path, history: RunHistory) -> tuple[str, int | None, boo
         return "running", pid, False
     state = history.state
     if state == "training":
+        pid = find_trainer_pid(run_dir)
+        if pid is not None:
+            return "running", pid, read_job(run_dir) is None
         events = Path(run_dir) / EVENTS_FILE
         fresh = events.exists() and time.time() - events.stat().st_mtime < FRESH_SECONDS
-        if fresh and read_job(run_dir) is None:
-            return "running", None, True
+        if fresh and read_job(run_dir) is None and not Path("/proc/self").is_dir():
+            return "running", None, True  # no /proc to ask: recent events are the best sign
         return "interrupted", None, False
     return state, None, False
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import signal
-import time
+import subprocess
+import sys
 from dataclasses import asdict
 from pathlib import Path
 
@@ -145,35 +145,52 @@ def test_explain_exit() -> None:
 
 
 def test_find_runs_states(tmp_path: Path) -> None:
-    def make(name: str, *events: dict, job_pid: int | None = None, age: float = 0) -> Path:
+    def make(name: str, *events: dict, job_pid: int | None = None) -> Path:
         run = tmp_path / name
         run.mkdir()
-        path = run / "events.jsonl"
-        path.write_text("".join(json.dumps(e) + "\n" for e in events))
+        (run / "events.jsonl").write_text("".join(json.dumps(e) + "\n" for e in events))
         if job_pid is not None:
             runs.write_job(run, job_pid, ["python", "-m", "training", "--out", str(run)], {})
-        if age:
-            os.utime(path, (time.time() - age, time.time() - age))
         return run
 
     start = {"event": "start", "config": {"kind": "gan", "arch": "lite-unet"}, "step": 0}
+    step = {"event": "step", "step": 1, "losses": {}}
     make("done", start, {"event": "done", "step": 5, "stopped": False})
     make("stopped", start, {"event": "done", "step": 5, "stopped": True})
     make("failed", start, {"event": "error", "message": "x"})
-    make("gone", start, {"event": "step", "step": 1, "losses": {}}, job_pid=2**22 + 7)
-    make("elsewhere", start, {"event": "step", "step": 1, "losses": {}})
-    make("stale", start, {"event": "step", "step": 1, "losses": {}}, age=3600)
+    make("gone", start, step, job_pid=2**22 + 7)
+    make("dead", start, step)
+    ours = make("ours", start, step)
+    theirs = make("theirs", start, step)
     (tmp_path / "not-a-run").mkdir()
-    found = {r.path.name: r for r in runs.find_runs(tmp_path)}
-    assert {k: v.status for k, v in found.items()} == {
-        "done": "finished",
-        "stopped": "stopped",
-        "failed": "failed",
-        "gone": "interrupted",
-        "elsewhere": "running",
-        "stale": "interrupted",
-    }
-    assert found["elsewhere"].external and found["done"].kind == "gan"
+    # stand-ins for trainers: one started by a launcher (job.json), one from a shell, relative
+    sleep = [sys.executable, "-c", "import time; time.sleep(60)", "-m", "training", "--out"]
+    procs = [
+        subprocess.Popen([*sleep, str(ours)]),
+        subprocess.Popen([*sleep, "theirs"], cwd=tmp_path),
+    ]
+    try:
+        runs.write_job(ours, procs[0].pid, sleep + [str(ours)], {})
+        found = {r.path.name: r for r in runs.find_runs(tmp_path)}
+        assert {k: v.status for k, v in found.items()} == {
+            "done": "finished",
+            "stopped": "stopped",
+            "failed": "failed",
+            "gone": "interrupted",
+            "dead": "interrupted",
+            "ours": "running",
+            "theirs": "running",
+        }
+        assert found["ours"].pid == procs[0].pid and not found["ours"].external
+        assert found["theirs"].pid == procs[1].pid and found["theirs"].external
+        assert found["done"].kind == "gan"
+        assert runs.find_trainer_pid(theirs) == procs[1].pid
+        assert runs.pid_alive(procs[0].pid, ours) and not runs.pid_alive(procs[0].pid, theirs)
+    finally:
+        for p in procs:
+            p.kill()
+            p.wait()
+    assert not runs.pid_alive(procs[0].pid)
     assert runs.find_runs(tmp_path / "missing") == []
 
 
