@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+import cv2
 import numpy as np
 import torch
 import torch.nn.functional as F
-
-from chroma_desk.color.lab import rgb_to_lab
 
 AB_GRID = 10
 SOFT_NEIGHBOURS = 5
@@ -29,7 +28,10 @@ def gamut_bins(grid: int = AB_GRID) -> np.ndarray:
     levels = np.arange(256, dtype=np.float32) / 255.0
     r, g, b = np.meshgrid(levels, levels, levels, indexing="ij")
     cube = np.stack([r, g, b], axis=-1).reshape(4096, 4096, 3)
-    ab = rgb_to_lab(cube)[..., 1:].reshape(-1, 2)
+    # OpenCV's own (approximate) float RGB2Lab, as when the set was first computed: it counts
+    # one bin more than the exact formulas (262 vs 261), and keeping the set unchanged keeps
+    # every model file and resumable training run made with it valid.
+    ab = cv2.cvtColor(cube, cv2.COLOR_RGB2Lab)[..., 1:].reshape(-1, 2)
     span = int(np.ceil(130 / grid))  # cell indices lie in [-span, span]
     cells = np.round(ab / grid).astype(np.int64) + span
     hit = np.bincount(cells[:, 0] * (2 * span + 1) + cells[:, 1], minlength=(2 * span + 1) ** 2)

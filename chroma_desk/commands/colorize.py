@@ -133,7 +133,7 @@ def run(args: argparse.Namespace) -> int:
                 done_results.append(result)
             for note in result.notes:
                 bar.write(f"note: {result.source}: {note}", file=sys.stderr)
-            if result.error:
+            if result.error and not bar.disable:  # listed again at the end
                 bar.write(f"failed: {result.error}", file=sys.stderr)
             bar.set_postfix_str(result.source.name, refresh=False)
             bar.update(1)

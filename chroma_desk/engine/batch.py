@@ -12,6 +12,7 @@ from __future__ import annotations
 import glob
 import os
 import time
+import warnings
 from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -274,8 +275,10 @@ def _message(task: Task, exc: BaseException) -> str:
 def _pixels(path: Path) -> int:
     """Pixel count from the file header alone (0 when unreadable: reading will say why)."""
     try:
-        with Image.open(path) as img:
-            return img.size[0] * img.size[1]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with Image.open(path) as img:
+                return img.size[0] * img.size[1]
     except Exception:  # noqa: BLE001
         return 0
 

@@ -16,9 +16,10 @@ import cv2
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from chroma_desk.color.lab import gray_lightness, rgb_to_lab
+from chroma_desk.color.lab import gray_lightness, lightness
 
 MAX_PIXELS = 200_000_000  # refuse larger images before decoding them
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS  # PIL's own guard at the same limit (it warns above it)
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff", ".gif"}
 FORMATS = {"png": ".png", "jpg": ".jpg", "jpeg": ".jpg", "tiff": ".tiff", "tif": ".tiff"}
 
@@ -44,9 +45,10 @@ class Photo:
     """A decoded photo: float32 RGB in [0, 1] plus the alpha to restore.
 
     A one-channel source (L, LA, I;16, or RGB whose three channels are equal) is kept as
-    ``gray``, its own samples (uint8, uint16 or float32); ``rgb`` is then made from it on first
-    use, and ``lightness()`` reads L straight from it through a table, which is what makes a
-    large scan fast: no float RGB copy, no full Lab conversion.
+    ``gray``, its own samples (uint8, uint16 or float32), and an 8-bit colour source as
+    ``rgb8``; ``rgb`` is then made from them on first use, and ``lightness()`` reads L straight
+    from the samples through exact tables, which is what makes a large scan fast: no float RGB
+    copy, no full Lab conversion. ``rgb`` may be given as uint8 samples too.
     """
 
     def __init__(
@@ -62,7 +64,10 @@ class Photo:
     ) -> None:
         if rgb is None and gray is None:
             raise ValueError("a Photo needs rgb or gray pixels")
-        self._rgb = rgb  # (H, W, 3) float32 in [0, 1]
+        self.rgb8: np.ndarray | None = None  # (H, W, 3) uint8 samples of an 8-bit colour photo
+        if rgb is not None and rgb.dtype == np.uint8:
+            self.rgb8, rgb = rgb, None
+        self._rgb = rgb  # (H, W, 3) float32 in [0, 1], made on first use from the samples
         self.gray = gray  # (H, W) source samples of a one-channel photo, else None
         self.alpha = alpha  # (H, W) float32 in [0, 1]
         self.path = path
@@ -75,18 +80,21 @@ class Photo:
     @property
     def rgb(self) -> np.ndarray:
         if self._rgb is None:
-            self._rgb = cv2.cvtColor(gray_to_float(self.gray), cv2.COLOR_GRAY2RGB)
+            if self.rgb8 is not None:
+                self._rgb = cv2.LUT(self.rgb8, _U8_TO_FLOAT)
+            else:
+                self._rgb = cv2.cvtColor(gray_to_float(self.gray), cv2.COLOR_GRAY2RGB)
         return self._rgb
 
     @rgb.setter
     def rgb(self, value: np.ndarray) -> None:
         self._rgb = value
-        self.gray = None
+        self.gray = self.rgb8 = None
         self._lightness = None
 
     @property
     def size(self) -> tuple[int, int]:
-        shape = self.gray.shape if self.gray is not None else self._rgb.shape
+        shape = next(a.shape for a in (self.gray, self.rgb8, self._rgb) if a is not None)
         return shape[1], shape[0]
 
     @property
@@ -99,7 +107,7 @@ class Photo:
             if self.gray is not None:
                 self._lightness = gray_lightness(self.gray)
             else:
-                self._lightness = cv2.extractChannel(rgb_to_lab(self._rgb), 0)
+                self._lightness = lightness(self.rgb8 if self.rgb8 is not None else self._rgb)
         return self._lightness
 
     def __repr__(self) -> str:
@@ -134,9 +142,10 @@ Decoded = tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None, int]
 
 
 def _decode(img: Image.Image) -> Decoded:
-    """Any PIL mode -> (gray samples or None, rgb float32 or None, alpha or None, bit depth).
+    """Any PIL mode -> (gray samples or None, rgb or None, alpha or None, bit depth).
 
-    One-channel sources come back as ``gray`` (their own samples, no float copy)."""
+    One-channel sources come back as ``gray`` and 8-bit colour as uint8 ``rgb`` (their own
+    samples, no float copy); other colour as float32 ``rgb``."""
     mode = img.mode
     if mode.startswith("I;16"):
         return np.asarray(img.convert("I;16") if mode != "I;16" else img).copy(), None, None, 16
@@ -163,15 +172,13 @@ def _decode(img: Image.Image) -> Decoded:
         return np.ascontiguousarray(arr), None, alpha, 8
     if arr.dtype == np.uint8 and _channels_equal(arr):
         return cv2.extractChannel(arr, 0), None, alpha, 8
-    return None, cv2.LUT(arr, _U8_TO_FLOAT), alpha, 8
+    return None, np.ascontiguousarray(arr), alpha, 8  # uint8: Photo makes floats on demand
 
 
 def _to_float(img: Image.Image) -> tuple[np.ndarray, np.ndarray | None, int]:
     """Any PIL mode -> (rgb float32, alpha or None, bit depth)."""
     gray, rgb, alpha, depth = _decode(img)
-    if rgb is None:
-        rgb = cv2.cvtColor(gray_to_float(gray), cv2.COLOR_GRAY2RGB)
-    return rgb, alpha, depth
+    return Photo(rgb, gray=gray).rgb, alpha, depth
 
 
 def _is_16bit_colour(img: Image.Image, path: Path) -> bool:
@@ -224,11 +231,12 @@ def read_image(path: str | Path) -> Photo:
         img.load()
     except ImageReadError:
         raise
-    except (
-        UnidentifiedImageError,
-        Image.DecompressionBombError,
-        Image.DecompressionBombWarning,
-    ) as exc:
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ImageReadError(
+            f"{path}: too large: over the {MAX_PIXELS / 1e6:.0f} MP limit; refused before "
+            f"decoding ({exc})"
+        ) from exc
+    except UnidentifiedImageError as exc:
         raise ImageReadError(f"{path}: not an image this program can read ({exc})") from exc
     except (OSError, SyntaxError, ValueError) as exc:
         raise ImageReadError(f"{path}: damaged or truncated image ({exc})") from exc
