@@ -27,6 +27,8 @@ import av
 import av.error
 import numpy as np
 
+from chroma_desk.media.images import _FILE_MODE
+
 VIDEO_SUFFIXES = {
     ".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".mpg", ".mpeg", ".ts", ".mts", ".m2ts",
     ".wmv", ".flv", ".ogv", ".3gp", ".dv", ".mxf",
@@ -97,7 +99,7 @@ class VideoInfo:
     height: int
     fps: Fraction
     frame_count: int
-    frame_count_exact: bool
+    frame_count_exact: bool  # every packet counted
     duration: float
     rotation: int = 0  # degrees counter-clockwise, as PyAV reports it
     pix_fmt: str | None = None
@@ -109,6 +111,7 @@ class VideoInfo:
     color_primaries: int = 2
     color_trc: int = 2
     sample_aspect_ratio: Fraction | None = None
+    frame_count_estimated: bool = False  # from duration x fps (the header holds no count)
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -136,7 +139,7 @@ class VideoInfo:
             ("Frame rate", f"{float(self.fps):.3f}".rstrip("0").rstrip(".") + " fps"),
             (
                 "Frames",
-                f"{self.frame_count:,}" + ("" if self.frame_count_exact else " (estimated)"),
+                f"{self.frame_count:,}" + (" (estimated)" if self.frame_count_estimated else ""),
             ),
             ("Length", f"{int(minutes)}:{seconds:06.3f}"),
         ]
@@ -259,10 +262,8 @@ def probe(path: str | Path, count: bool = False) -> VideoInfo:
         if duration is None and container.duration:
             duration = container.duration / av.time_base
         header_frames = int(stream.frames or 0)
-        if header_frames:
-            frame_count, exact = header_frames, False
-        else:
-            frame_count, exact = round((duration or 0.0) * float(fps)), False
+        estimated = not header_frames
+        frame_count = header_frames or round((duration or 0.0) * float(fps))
         start_time = _stream_seconds(stream, stream.start_time) or 0.0
         audio = None
         if container.streams.audio:
@@ -295,7 +296,8 @@ def probe(path: str | Path, count: bool = False) -> VideoInfo:
             height=int(first.height),
             fps=fps,
             frame_count=frame_count,
-            frame_count_exact=exact,
+            frame_count_exact=False,
+            frame_count_estimated=estimated,
             duration=float(duration or frame_count / float(fps)),
             rotation=rotation,
             pix_fmt=first.format.name,
@@ -321,6 +323,7 @@ def probe(path: str | Path, count: bool = False) -> VideoInfo:
                 f"holds {counted}"
             )
         info.frame_count, info.frame_count_exact = counted, True
+        info.frame_count_estimated = False
     return info
 
 
@@ -678,6 +681,7 @@ class VideoWriter:
                 self._audio.close()
             self.container.close()
             self._closed = True
+            os.chmod(self.tmp, _FILE_MODE)  # mkstemp makes 0600; a result gets the usual mode
             os.replace(self.tmp, self.path)
         except (av.error.FFmpegError, OSError) as exc:
             self.abort()
