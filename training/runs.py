@@ -310,6 +310,48 @@ class RunHistory:
         return min(1.0, max(fractions)) if fractions else None
 
 
+def describe_event(event: Mapping[str, Any]) -> str:
+    """One line for a log: the local time, then what the event says."""
+    when = event.get("time")
+    stamp = time.strftime("%H:%M:%S", time.localtime(when)) if when else "--:--:--"
+    kind = event.get("event", "?")
+    step = event.get("step")
+    if kind == "start":
+        c = event.get("config") or {}
+        n = event.get("counts") or {}
+        text = f"{c.get('kind', '?')} {c.get('arch', '?')} on {event.get('device', '?')}"
+        if n:
+            text += f", {n.get('train', 0):,} training photos, {n.get('val', 0):,} held out"
+        if event.get("resumed"):
+            text += f", resumed at step {step:,}"
+    elif kind == "step":
+        losses = "  ".join(f"{k} {v:.4g}" for k, v in (event.get("losses") or {}).items())
+        text = f"{step:>7,}  {losses}"
+        if event.get("images_per_s") is not None:
+            text += f"  {event['images_per_s']:.3g} img/s"
+        if event.get("eta_s") is not None:
+            text += f"  {format_duration(event['eta_s'])} left"
+    elif kind == "eval":
+        metrics = event.get("metrics") or {}
+        shown = "  ".join(
+            f"{k} {v:.4g}"
+            for k, v in metrics.items()
+            if isinstance(v, int | float) and "@" not in k
+        )
+        text = f"{step:>7,}  {shown}"
+    elif kind in ("sample", "checkpoint"):
+        text = f"{step:>7,}  {event.get('path', '')}"
+    elif kind == "error":
+        text = str(event.get("message", ""))
+    elif kind == "done":
+        how = "stopped" if event.get("stopped") else "finished"
+        text = f"{step:>7,}  {how} after {format_duration(event.get('seconds'))}"
+    else:
+        text = json.dumps(dict(event))
+    label = "ERROR" if kind == "error" else kind
+    return f"{stamp}  {label:<10} {text}"
+
+
 def load_history(run_dir: Path) -> RunHistory:
     history = RunHistory()
     history.extend(EventReader(Path(run_dir) / EVENTS_FILE).read())

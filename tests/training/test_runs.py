@@ -251,3 +251,13 @@ def test_slug_and_unique_names(tmp_path: Path) -> None:
 def test_main_lists_runs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert runs.main([str(tmp_path)]) == 0
     assert "no runs" in capsys.readouterr().out
+
+
+def test_describe_event_lines() -> None:
+    start = {"event": "start", "config": {"kind": "gan", "arch": "lite-unet"}, "device": "cpu"}
+    assert "gan lite-unet on cpu" in runs.describe_event(start)
+    step = {"event": "step", "step": 1200, "losses": {"l1": 0.0891}, "images_per_s": 9.8}
+    assert "1,200  l1 0.0891  9.8 img/s" in runs.describe_event(step)
+    assert "ERROR" in runs.describe_event({"event": "error", "message": "out of memory"})
+    done = {"event": "done", "step": 6, "stopped": True, "seconds": 75}
+    assert "stopped after 1 min 15 s" in runs.describe_event(done)
