@@ -303,11 +303,11 @@ class _Stages:
 
     def report(self, state: str | None = None, force: bool = False) -> VideoProgress | None:
         self._track_pause()
-        now = self.elapsed()
-        interval = self.job.settings.preview_interval
-        if not force and now - self._last_report < interval:
+        wall = time.perf_counter()  # throttle on the clock: elapsed() stands still while paused
+        if not force and wall - self._last_report < self.job.settings.preview_interval:
             return None
-        self._last_report = now
+        self._last_report = wall
+        now = self.elapsed()
         done = self.done
         self._recent.append((now, done))
         t_old, n_old = self._recent[0]
