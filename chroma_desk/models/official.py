@@ -76,6 +76,27 @@ def check_centres_on_grid(centres: torch.Tensor, path: Path) -> np.ndarray:
     return snapped.astype(np.float32)
 
 
+def _check_layout(
+    expected: dict[str, torch.Tensor], state: dict[str, torch.Tensor], arch: str, src: Path
+) -> None:
+    """One line naming what is missing, unexpected or of the wrong shape."""
+    wanted = {k for k in expected if not k.endswith("num_batches_tracked")}
+    have = {k for k in state if not k.endswith("num_batches_tracked")}
+    missing, unexpected = sorted(wanted - have), sorted(have - set(expected))
+    if missing or unexpected:
+        raise ModelFileError(
+            f"{src}: weights do not fit {arch}: {len(missing)} missing "
+            f"({', '.join(missing[:3]) or '-'}), {len(unexpected)} unexpected "
+            f"({', '.join(unexpected[:3]) or '-'})"
+        )
+    for key in sorted(wanted):
+        if tuple(state[key].shape) != tuple(expected[key].shape):
+            raise ModelFileError(
+                f"{src}: weights do not fit {arch}: {key} has shape {tuple(state[key].shape)}, "
+                f"{arch} wants {tuple(expected[key].shape)}"
+            )
+
+
 def import_official(src: str | Path, dest_dir: str | Path) -> Path:
     """Convert an official checkpoint into ``dest_dir/<name>.safetensors`` and return its path."""
     src = Path(src)
@@ -85,10 +106,12 @@ def import_official(src: str | Path, dest_dir: str | Path) -> Path:
     except ModelFileError as exc:
         raise ModelFileError(f"{src}: {exc}") from exc
     module = ECCV16() if arch == "eccv16" else SIGGRAPH17()
+    _check_layout(module.state_dict(), state, arch, src)
     try:
         module.load_state_dict(state, strict=True)
     except RuntimeError as exc:
-        raise ModelFileError(f"{src}: weights do not fit {arch}: {str(exc)[:300]}") from exc
+        first = " ".join(str(exc).split())[:300]
+        raise ModelFileError(f"{src}: weights do not fit {arch}: {first}") from exc
     digest = sha256_prefix(src)
     official = PUBLISHED[arch].endswith(f"-{digest}.pth")
     name = f"zhang-{arch}" if official else f"zhang-{arch}-{digest}"
