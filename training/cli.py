@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from dataclasses import fields
 from pathlib import Path
 
 from training.trainer import KINDS, TrainConfig, Trainer, TrainingError
+
+
+def _json_object(text: str) -> dict:
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise argparse.ArgumentTypeError(f"not JSON: {exc}") from exc
+    if not isinstance(value, dict):
+        raise argparse.ArgumentTypeError("expected a JSON object, e.g. '{\"width\": 16}'")
+    return value
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -33,6 +44,17 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         dest="pretrained",
         action="store_false",
         help="do not start the encoder from ImageNet weights",
+    )
+    p.add_argument(
+        "--download-weights",
+        action="store_true",
+        help="fetch ImageNet encoder weights for architectures that need a download "
+        "(resnet18-unet, vgg16-cls); lite-unet's ship with the package",
+    )
+    p.add_argument(
+        "--arch-args",
+        type=_json_object,
+        help="architecture arguments as JSON, e.g. '{\"width\": 16}' (recorded in the card)",
     )
     p.add_argument("--init", help="fine-tune from this model file")
     p.add_argument("--resume", action="store_true", help="continue the run in --out")

@@ -17,6 +17,8 @@ class EventLog:
         run_dir.mkdir(parents=True, exist_ok=True)
         self.path = run_dir / "events.jsonl"
         self._file = self.path.open("a", encoding="utf-8")
+        if self._file.tell() > 0 and not _ends_with_newline(self.path):
+            self._file.write("\n")  # a run killed mid-line: start the resumed run's on a new line
         self._echo = echo
 
     def emit(self, event: str, **fields: Any) -> dict[str, Any]:
@@ -33,6 +35,12 @@ class EventLog:
 
     def close(self) -> None:
         self._file.close()
+
+
+def _ends_with_newline(path: Path) -> bool:
+    with path.open("rb") as f:
+        f.seek(-1, 2)
+        return f.read(1) == b"\n"
 
 
 def _jsonable(value: Any) -> Any:

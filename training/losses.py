@@ -6,6 +6,7 @@ import torch
 import torch.nn.functional as F
 
 from chroma_desk.color.bins import soft_encode
+from chroma_desk.color.lab import torch_lab_to_rgb
 
 
 def target_at(ab: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
@@ -25,6 +26,12 @@ def classification_loss(
 def regression_loss(pred: torch.Tensor, ab: torch.Tensor, kind: str = "l1") -> torch.Tensor:
     """pred is ab / 110 at the output size; ab the truth in Lab units."""
     truth = target_at(ab, pred.shape[-2:]) / 110.0
+    return F.l1_loss(pred.float(), truth) if kind == "l1" else F.mse_loss(pred.float(), truth)
+
+
+def rgb_loss(pred: torch.Tensor, lab: torch.Tensor, kind: str = "l1") -> torch.Tensor:
+    """pred is sRGB in [0, 1] at the output size (an RGB-predicting model); lab the truth."""
+    truth = target_at(torch_lab_to_rgb(lab.float()), pred.shape[-2:])
     return F.l1_loss(pred.float(), truth) if kind == "l1" else F.mse_loss(pred.float(), truth)
 
 

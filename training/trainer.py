@@ -7,6 +7,7 @@ optimiser moments in safetensors, counters in JSON), ``samples/*.png`` and ``mod
 
 from __future__ import annotations
 
+import inspect
 import json
 import math
 import os
@@ -29,13 +30,13 @@ from chroma_desk.color.bins import (
     rebalance_weights,
     smoothed_prior,
 )
-from chroma_desk.color.lab import torch_lab_to_rgb
+from chroma_desk.color.lab import torch_lab_to_rgb, torch_rgb_to_lab
 from chroma_desk.engine.colorizer import pick_device
 from chroma_desk.models.checkpoint import load_model, make_card, save_model
-from chroma_desk.models.registry import build
+from chroma_desk.models.registry import ARCHITECTURES, build
 from training.data import PhotoDataset, ResumableSampler, scan_folder, split_train_val
 from training.events import EventLog
-from training.losses import classification_loss, gan_loss, regression_loss
+from training.losses import classification_loss, gan_loss, regression_loss, rgb_loss
 from training.metrics import colourfulness
 
 KINDS = ("classification", "gan", "regression")
@@ -63,6 +64,7 @@ class TrainConfig:
     lambda_l1: float = 100.0
     regression_loss: str = "l1"
     pretrained: bool = True
+    download_weights: bool = False
     init: str | None = None
     workers: int = 1
     seed: int = 0
@@ -148,9 +150,14 @@ class Trainer:
             if "prior" in loaded.card:
                 self.prior = np.asarray(loaded.card["prior"])
         else:
-            extra = {"pretrained": True} if cfg.pretrained and cfg.arch in ("lite-unet",) else {}
+            extra = {"pretrained": True} if self._use_pretrained() else {}
             self.generator = build(cfg.arch, **self.arch_args, **extra)
         self.stride = int(getattr(self.generator, "stride", 32))
+        # an architecture that predicts sRGB (rgb-autoencoder) is compared on RGB and its ab is
+        # taken from its RGB wherever ab is needed (previews, metrics, the engine at render)
+        self.rgb_output = getattr(self.generator, "output_space", "ab") == "rgb"
+        if self.rgb_output and cfg.kind != "regression":
+            raise TrainingError(f"{cfg.arch} predicts RGB and trains only with --kind regression")
         self.generator.to(self.device, memory_format=torch.channels_last)
         betas = (0.5, 0.999) if cfg.kind == "gan" else (0.9, 0.999)
         self.opt_g = torch.optim.Adam(self.generator.parameters(), lr=cfg.lr, betas=betas)
@@ -165,6 +172,16 @@ class Trainer:
             self.class_weights = torch.from_numpy(rebalance_weights(self.prior)).to(self.device)
         self.amp = self.device.type == "cuda"
         self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp)
+
+    def _use_pretrained(self) -> bool:
+        """ImageNet encoder weights: always when they ship with the package (lite-unet); when
+        they must be downloaded (resnet18-unet, vgg16-cls) only with --download-weights."""
+        factory = ARCHITECTURES.get(self.cfg.arch)
+        if not self.cfg.pretrained or factory is None:
+            return False
+        if "pretrained" not in inspect.signature(factory).parameters:
+            return False
+        return self.cfg.download_weights or not getattr(factory, "pretrained_needs_network", False)
 
     # -- resume state -------------------------------------------------------------------------
 
@@ -260,6 +277,8 @@ class Trainer:
         if self.prior is not None:
             extra["prior"] = np.round(self.prior, 8).tolist()
             extra["default_temperature"] = getattr(self, "default_temperature", 0.38)
+        if self.rgb_output:
+            extra["output"] = {"space": "rgb", "rgb_range": [0.0, 1.0], "ab_scale": 110.0}
         bins = self.centres.numpy() if self.centres is not None else None
         return make_card(
             cfg.name or self.run_dir.name,
@@ -299,8 +318,9 @@ class Trainer:
                 )
                 total = losses["ce"]
             else:
-                losses["l1" if cfg.regression_loss == "l1" else "mse"] = regression_loss(
-                    out, ab, cfg.regression_loss
+                loss_fn = rgb_loss if self.rgb_output else regression_loss
+                losses["l1" if cfg.regression_loss == "l1" else "mse"] = loss_fn(
+                    out, lab if self.rgb_output else ab, cfg.regression_loss
                 )
                 total = next(iter(losses.values()))
                 if cfg.kind == "gan" and self.step >= cfg.warmup_steps:
@@ -345,6 +365,8 @@ class Trainer:
                 else getattr(self, "default_temperature", 0.38)
             )
             ab = annealed_mean(out, self.centres, t)
+        elif self.rgb_output:
+            ab = torch_rgb_to_lab(out)[:, 1:]
         else:
             ab = out * 110.0
         return _upsample(ab, lab.shape[-2:]).cpu()
@@ -482,6 +504,10 @@ class Trainer:
         window_start, window_steps = time.perf_counter(), 0
         last_tick = time.perf_counter()
         while not self._finished() and not self.stop_requested:
+            if 0 < len(self.train_set) - self.offset < cfg.batch <= len(self.train_set):
+                # stopped after the last full batch of an epoch: an uninterrupted run drops the
+                # incomplete rest (drop_last) and goes on with the next epoch, so do the same
+                self.epoch, self.offset = self.epoch + 1, 0
             sampler = ResumableSampler(len(self.train_set), cfg.seed, self.epoch, self.offset)
             loader = DataLoader(
                 self.train_set,

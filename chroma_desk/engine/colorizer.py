@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 
 from chroma_desk.color.bins import annealed_mean
-from chroma_desk.color.lab import lab_to_rgb, lightness
+from chroma_desk.color.lab import lab_to_rgb, lightness, torch_rgb_to_lab
 from chroma_desk.models.checkpoint import LoadedModel, load_model
 
 
@@ -89,7 +89,9 @@ class Colorizer:
         self.working_size: int = int(working_size or card["working_size"])
         self.l_center = float(card["input"]["l_center"])
         self.l_scale = float(card["input"]["l_scale"])
-        self.ab_scale = float(card["output"]["ab_scale"])
+        self.ab_scale = float(card["output"].get("ab_scale", 110.0))
+        # "rgb": the network predicts sRGB in [0, 1] (rgb-autoencoder); only its ab is used
+        self.output_space: str = card["output"].get("space", "ab")
         self.bins = self.model.bins
         self.default_temperature = self.model.default_temperature
         self.forward_calls = 0  # counted so tests can prove a re-render skips the network
@@ -150,6 +152,8 @@ class Colorizer:
         if self.kind == "classification":
             t = self.default_temperature if temperature is None else float(temperature)
             ab = annealed_mean(raw, self.bins, t)
+        elif self.output_space == "rgb":
+            ab = torch_rgb_to_lab(raw[:, :3])[:, 1:]
         else:
             ab = raw[:, :2] * self.ab_scale
         ph, pw = prediction.padded

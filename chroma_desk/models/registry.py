@@ -11,11 +11,15 @@ from typing import Any
 
 from torch import nn
 
+from chroma_desk.models.conv_dense_ae import ConvDenseAE
 from chroma_desk.models.eccv16 import ECCV16
 from chroma_desk.models.pix2pix import PatchDiscriminator, UNetGenerator
+from chroma_desk.models.plain_unet import PlainUNet
+from chroma_desk.models.rgb_autoencoder import RGBAutoencoder
 from chroma_desk.models.siggraph17 import SIGGRAPH17
 from chroma_desk.models.unet_lite import LiteUNet
 from chroma_desk.models.unet_resnet import ResNetUNet
+from chroma_desk.models.vgg16_cls import VGG16Classifier
 
 ARCHITECTURES: dict[str, Callable[..., nn.Module]] = {
     "eccv16": ECCV16,
@@ -24,6 +28,10 @@ ARCHITECTURES: dict[str, Callable[..., nn.Module]] = {
     "patchgan": PatchDiscriminator,
     "lite-unet": LiteUNet,
     "resnet18-unet": ResNetUNet,
+    "vgg16-cls": VGG16Classifier,
+    "plain-unet": PlainUNet,
+    "rgb-autoencoder": RGBAutoencoder,
+    "conv-dense-ae": ConvDenseAE,
 }
 
 

@@ -26,6 +26,7 @@ class ResNetUNet(nn.Module):
 
     stride = 32
     output_stride = 4
+    pretrained_needs_network = True
 
     def __init__(
         self,
