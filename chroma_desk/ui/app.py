@@ -12,7 +12,7 @@ import qasync
 from PySide6.QtWidgets import QApplication
 
 from chroma_desk.ui import settings
-from chroma_desk.ui.icons import app_icon
+from chroma_desk.ui.icons import APP_ICON_NAME, app_icon
 from chroma_desk.ui.theme import THEMES, apply_theme
 
 
@@ -23,7 +23,7 @@ def create_application(argv: list[str] | None = None) -> QApplication:
         app = QApplication(argv if argv is not None else sys.argv[:1])
     settings.init_settings()
     app.setWindowIcon(app_icon())
-    app.setDesktopFileName("chroma-desk")
+    app.setDesktopFileName(APP_ICON_NAME)  # matches packaging/*.desktop
     theme = settings.get_str("view/theme", "system")
     apply_theme(app, theme if theme in THEMES else "system")
     return app

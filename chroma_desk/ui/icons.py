@@ -262,7 +262,7 @@ class _PaintedIconEngine(QIconEngine):
         palette = QApplication.palette()
         if mode == QIcon.Mode.Disabled:
             return palette.color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.WindowText)
-        if mode == QIcon.Mode.Selected or state == QIcon.State.On:
+        if mode == QIcon.Mode.Selected:
             return palette.color(QPalette.ColorRole.HighlightedText)
         return palette.color(QPalette.ColorRole.WindowText)
 
@@ -293,8 +293,27 @@ def icon(name: str, color: QColor | None = None) -> QIcon:
     return QIcon(_PaintedIconEngine(ICONS[name], color))
 
 
+APP_ICON_NAME = "org.chromadesk.ChromaDesk"
+
+
 def app_icon() -> QIcon:
-    """The program's icon: a rounded square, gray on the left, a colour wheel on the right."""
+    """The program's icon from ``resources/icons`` (the packaged PNG sizes), else drawn here."""
+    try:
+        from chroma_desk.paths import icons_dir
+
+        pngs = sorted((icons_dir() / "hicolor").glob(f"*/apps/{APP_ICON_NAME}.png"))
+    except ImportError:
+        pngs = []
+    if pngs:
+        result = QIcon()
+        for png in pngs:
+            result.addFile(str(png))
+        return result
+    return drawn_app_icon()
+
+
+def drawn_app_icon() -> QIcon:
+    """A fallback icon: a rounded square, gray on the left, a colour wheel on the right."""
     result = QIcon()
     for size in (16, 24, 32, 48, 64, 128, 256):
         pm = QPixmap(size, size)

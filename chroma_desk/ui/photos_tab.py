@@ -664,6 +664,22 @@ class PhotosTab(QWidget):
 
     # -- the model ----------------------------------------------------------------------------
 
+    def _default_placeholder(self) -> None:
+        """What the empty view says: the current photo's error, no model, or drop here."""
+        item = self._current_item
+        if item is not None and item.status == ERROR and self.opened is None:
+            self.view.set_placeholder("This photo could not be opened", item.short_error())
+        elif self.colorizer is None and self._model_task is None:
+            self.view.set_placeholder(
+                "No colourization model found",
+                "Photos can be opened, but not colourized yet. Choose “Load model file…” or "
+                "“Import official Zhang et al. weights…” in the Model menu.",
+            )
+        else:
+            self.view.set_placeholder(
+                "Drop black-and-white photos here", "or a whole folder — or press Ctrl+O to open"
+            )
+
     def _show_no_model(self) -> None:
         self.colorizer = None
         from chroma_desk.models import library
@@ -672,11 +688,7 @@ class PhotosTab(QWidget):
             f"No colourization model found (looked in {library.bundled_dir()} and "
             f"{library.user_dir()})."
         )
-        self.view.set_placeholder(
-            "No colourization model found",
-            "Photos can be opened, but not colourized yet. Choose “Load model file…” or "
-            "“Import official Zhang et al. weights…” in the Model menu.",
-        )
+        self._default_placeholder()
         if self.opened is not None:
             self.view.set_message(
                 "No colourization model found",
@@ -735,9 +747,7 @@ class PhotosTab(QWidget):
             return
         self._model_task = None
         self.colorizer = colorizer
-        self.view.set_placeholder(
-            "Drop black-and-white photos here", "or a whole folder — or press Ctrl+O to open"
-        )
+        self._default_placeholder()
         self.infoChanged.emit()
         self._kick()
         if self._current_item is not None and self.opened is not None:
@@ -839,7 +849,14 @@ class PhotosTab(QWidget):
         self._update_count()
         self.message.emit(message, 8000)
         if item is self._current_item:
-            self.view.set_busy(None)
+            self._show_item_error(item)
+
+    def _show_item_error(self, item: PhotoItem) -> None:
+        self.view.set_busy(None)
+        if self.opened is None:  # it could not even be read
+            self.view.set_before(None)
+            self._default_placeholder()
+        else:
             self.view.set_message("This photo could not be colourized", item.short_error())
 
     def stop_colourizing(self) -> None:
@@ -897,7 +914,9 @@ class PhotosTab(QWidget):
         self.infoChanged.emit()
         if item is None:
             self.view.clear()
+            self._default_placeholder()
             return
+        self._default_placeholder()
         if item.status == STOPPED:
             self._prioritise(item)
         elif item.status == QUEUED:
@@ -911,13 +930,10 @@ class PhotosTab(QWidget):
         except ImageReadError as exc:
             if item is self._current_item:
                 self._photo_failed(item, str(exc))
-                self.view.set_before(None)
-                self.view.set_placeholder("This photo could not be opened", item.short_error())
             return
         except Exception as exc:
             if item is self._current_item:
                 self._photo_failed(item, f"{item.path}: {type(exc).__name__}: {exc}")
-                self.view.set_before(None)
             return
         if item is not self._current_item or self._closing:
             return
@@ -930,8 +946,7 @@ class PhotosTab(QWidget):
             self.view.set_busy("Rendering…")
             self._request_render(preview=False)
         elif item.status == ERROR:
-            self.view.set_busy(None)
-            self.view.set_message("This photo could not be colourized", item.short_error())
+            self._show_item_error(item)
         elif self.colorizer is None and self._model_task is None:
             self.view.set_busy(None)
             self.view.set_message(

@@ -45,11 +45,12 @@ _LIGHT = {
     "tooltip": "#ffffff",
 }
 
-# Small touches on top of Fusion; colours come from the palette so both themes share it.
+# Small touches on top of Fusion; colours come from the palette so both themes share it
+# ({accent} is the highlight colour made translucent: a checked tool button keeps its icon).
 STYLE_SHEET = """
 QToolBar { border: none; spacing: 4px; padding: 4px 8px; }
-QToolBar QToolButton { padding: 4px 6px; border-radius: 5px; }
-QToolBar QToolButton:checked { background: palette(highlight); color: palette(highlighted-text); }
+QToolBar QToolButton { padding: 4px 6px; border-radius: 5px; border: 1px solid transparent; }
+QToolBar QToolButton:checked { background: {accent}; border: 1px solid palette(highlight); }
 QToolBar QLabel { padding: 0 2px 0 6px; }
 QStatusBar { border-top: 1px solid palette(mid); }
 QStatusBar QLabel { padding: 0 8px; }
@@ -120,8 +121,11 @@ def apply_theme(app: QApplication, theme: str = "system") -> bool:
     dark = is_dark(theme if theme in THEMES else "system")
     if app.style().name().lower() != "fusion":
         app.setStyle("Fusion")
-    app.setPalette(dark_palette() if dark else light_palette())
-    app.setStyleSheet(STYLE_SHEET)
+    palette = dark_palette() if dark else light_palette()
+    app.setPalette(palette)
+    accent = palette.color(QPalette.ColorRole.Highlight)
+    rgba = f"rgba({accent.red()}, {accent.green()}, {accent.blue()}, {70 if dark else 45})"
+    app.setStyleSheet(STYLE_SHEET.replace("{accent}", rgba))
     return dark
 
 
