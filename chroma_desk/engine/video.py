@@ -64,8 +64,11 @@ class VideoSettings:
         overlapped: run the stages on threads (True) or one after another (False).
         batch: frames per network call.
         queue_size: frames each queue holds between two stages.
-        inference_threads: torch threads; by default all cores but one when overlapped, so
-            decode and encode keep a core, and all cores when sequential.
+        predict_workers: threads running the network side by side on different frames when
+            overlapped (by default 2 on a CPU with 2 or more cores, 1 on a GPU); frames
+            in parallel scale better on a CPU than one frame's convolutions split across cores.
+        inference_threads: torch threads per network call; by default the cores shared out
+            among the predict workers (at least 1) when overlapped, all cores when sequential.
         preview_interval: seconds between progress reports carrying preview frames.
     """
 
@@ -81,6 +84,7 @@ class VideoSettings:
     overlapped: bool = True
     batch: int = 1
     queue_size: int = 6
+    predict_workers: int | None = None
     inference_threads: int | None = None
     preview_interval: float = 0.2
 
@@ -116,6 +120,8 @@ class VideoResult:
     scene_cuts: int = 0
     busy: dict[str, float] = field(default_factory=dict)  # seconds each stage was working
     notes: list[str] = field(default_factory=list)
+    predict_workers: int = 1
+    inference_threads: int = 1
 
 
 class _Stop(Exception):
@@ -207,7 +213,11 @@ class VideoJob:
         colorizer = self._colorizer()
         frames = FrameColorizer(colorizer, s.working_size, s.temperature, s.smooth, s.strength)
         cores = os.cpu_count() or 1
-        threads = s.inference_threads or (max(1, cores - 1) if s.overlapped else cores)
+        on_cpu = colorizer.device.type == "cpu"
+        workers = s.predict_workers or (2 if on_cpu and cores >= 2 else 1)
+        if not s.overlapped:
+            workers = 1
+        threads = s.inference_threads or (max(1, cores // workers) if s.overlapped else cores)
         previous_threads = torch.get_num_threads()
         writer: VideoWriter | None = None
         try:
@@ -226,6 +236,7 @@ class VideoJob:
                 like=info,
             )
             stages = _Stages(self, info, frames, writer, start, end, total)
+            stages.predict_workers = workers
             if s.overlapped:
                 yield from stages.run_overlapped()
             else:
@@ -250,6 +261,8 @@ class VideoJob:
                 scene_cuts=frames.scene_cuts,
                 busy=dict(stages.busy),
                 notes=list(info.notes) + list(writer.notes),
+                predict_workers=workers,
+                inference_threads=threads,
             )
             yield stages.report(status, force=True)
         except BaseException:
@@ -277,6 +290,7 @@ class _Stages:
         self.job, self.info, self.frames, self.writer = job, info, frames, writer
         self.start, self.end, self.total = start, end, total
         self.done = 0
+        self.predict_workers = 1
         self.busy: dict[str, float] = {"decode": 0.0, "predict": 0.0, "render": 0.0, "encode": 0.0}
         self.latest: tuple[np.ndarray, np.ndarray, int] | None = None
         self._t0 = time.perf_counter()
@@ -347,7 +361,8 @@ class _Stages:
     def _predict(self, items: list[FrameInput]) -> list[np.ndarray]:
         t = time.perf_counter()
         out = self.frames.predict(items)
-        self.busy["predict"] += time.perf_counter() - t
+        with self._latest_lock:  # several predict threads add to it
+            self.busy["predict"] += time.perf_counter() - t
         return out
 
     def _render(self, item: FrameInput, ab: np.ndarray) -> np.ndarray:
@@ -439,17 +454,21 @@ class _Stages:
     def run_overlapped(self) -> Iterator[VideoProgress]:
         size = max(2, self.job.settings.queue_size)
         batch = max(1, self.job.settings.batch)
+        workers = self.predict_workers
         decoded: queue.Queue = queue.Queue(size)
-        predicted: queue.Queue = queue.Queue(size)
+        predicted: queue.Queue = queue.Queue(size + workers)
         rendered: queue.Queue = queue.Queue(size)
         finished = threading.Event()
 
         def decode() -> None:
             for item in self._decoded():
                 self._put(decoded, item)
-            self._put(decoded, _END)
+            for _ in range(workers):
+                self._put(decoded, _END)
 
         def predict() -> None:
+            # several of these may run at once (one torch thread each): frames leave out of
+            # order and the render stage puts them back in order
             while True:
                 item = self._get(decoded)
                 if item is _END:
@@ -469,12 +488,21 @@ class _Stages:
             self._put(predicted, _END)
 
         def render() -> None:
-            while True:
+            waiting: dict[int, tuple[FrameInput, np.ndarray]] = {}
+            next_index, ended = 0, 0
+            while ended < workers or waiting:
+                if next_index in waiting:
+                    item, ab = waiting.pop(next_index)
+                    self._put(rendered, (item, self._render(item, ab)))
+                    next_index += 1
+                    continue
+                if ended == workers:  # a gap can only mean a frame was lost: a bug
+                    raise RuntimeError(f"frame {next_index} never came out of prediction")
                 got = self._get(predicted)
                 if got is _END:
-                    break
-                item, ab = got
-                self._put(rendered, (item, self._render(item, ab)))
+                    ended += 1
+                else:
+                    waiting[got[0].index] = got
             self._put(rendered, _END)
 
         def encode() -> None:
@@ -487,7 +515,7 @@ class _Stages:
 
         threads = [
             self._thread("decode", decode),
-            self._thread("predict", predict),
+            *(self._thread(f"predict-{i}", predict) for i in range(workers)),
             self._thread("render", render),
             self._thread("encode", encode),
         ]

@@ -1,0 +1,141 @@
+"""Screenshot of the Video tab mid-job: docs/screenshot-video.png.
+
+    .venv/bin/python scripts/screenshot_video.py [--model NAME|PATH] [--out docs/screenshot-video.png]
+
+Builds a short clip from real photos (slow pans and zooms over ../shared/datasets/val, or
+skimage's photos), opens the main window on its Video tab (the tab alone if the main window is
+not available), starts colourizing, and grabs the window once the job is well under way.
+Runs offscreen when there is no display; settings go to a temporary folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+VAL = REPO.parent / "shared" / "datasets" / "val"
+# photos of the val set that make a varied, colourful-looking clip (sky, water, people, fields)
+PREFERRED = ["100007.jpg", "3096.jpg", "14037.jpg", "12003.jpg", "41004.jpg", "16052.jpg"]
+
+
+def clip_photos():
+    import cv2
+
+    from chroma_desk.media import clips
+
+    if VAL.is_dir():
+        photos = []
+        for name in PREFERRED:
+            bgr = cv2.imread(str(VAL / name))
+            if bgr is not None:
+                photos.append(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
+        if len(photos) >= 2:
+            return photos[:3]
+        found = clips.load_photos(VAL, 3)
+        if found:
+            return found
+    return clips.skimage_photos()[:3]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default=None, help="model name or file (default: bundled)")
+    parser.add_argument("--out", type=Path, default=REPO / "docs" / "screenshot-video.png")
+    parser.add_argument("--size", default="1280x800", help="window size WxH")
+    parser.add_argument("--at", type=float, default=0.45, help="fraction done when grabbed")
+    parser.add_argument("--theme", default="dark", choices=["light", "dark", "system"])
+    args = parser.parse_args()
+    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    tmp = Path(tempfile.mkdtemp(prefix="chroma-shot-"))
+    os.environ["CHROMA_DESK_SETTINGS_DIR"] = str(tmp / "settings")
+
+    from PySide6.QtCore import QEventLoop, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from chroma_desk.media import clips
+    from chroma_desk.models.library import resolve_model
+    from chroma_desk.ui import settings
+    from chroma_desk.ui.app import create_application
+    from chroma_desk.ui.state import AppState
+    from chroma_desk.ui.theme import apply_theme
+
+    model = resolve_model(args.model)
+    film = tmp / "harbour-1952.mp4"
+    frames = list(clips.shots(clip_photos(), (960, 540), 60))
+    clips.write_clip(film, frames, 25, gray=True)
+
+    app = create_application([sys.argv[0]])
+    settings.set_value("view/theme", args.theme)
+    apply_theme(app, args.theme)
+    from chroma_desk.models.checkpoint import read_card
+
+    temperature = float(read_card(model).get("default_temperature", 0.38))
+    state = AppState(model, temperature)
+    width, height = (int(v) for v in args.size.split("x"))
+    try:
+        import qasync
+
+        from chroma_desk.ui.main_window import MainWindow
+
+        loop = qasync.QEventLoop(app, already_running=False)
+        import asyncio
+
+        asyncio.set_event_loop(loop)
+        window = MainWindow(state)
+        tab = window.extra_tabs["Video"]
+        window.tabs.setCurrentWidget(tab)
+    except Exception as exc:  # noqa: BLE001 - the tab alone still makes the picture
+        print(f"main window unavailable ({exc}); using the Video tab alone", file=sys.stderr)
+        from chroma_desk.ui.video_tab import VideoTab
+
+        window = tab = VideoTab(state)
+    window.resize(width, height)
+    window.show()
+    assert tab.open_clip(film)
+    tab.output_edit.setText(str(tmp / "harbour-1952_color.mp4"))
+
+    def wait(condition, seconds: float) -> bool:
+        deadline = time.monotonic() + seconds
+        loop = QEventLoop()
+        while time.monotonic() < deadline:
+            if condition():
+                return True
+            QTimer.singleShot(50, loop.quit)
+            loop.exec()
+        return condition()
+
+    tab.start(confirm_overwrite=False)
+    total = len(frames)
+    ok = wait(
+        lambda: (
+            tab.last_progress is not None
+            and tab.last_progress.frames_done >= args.at * total
+            and tab.view.after is not None
+        ),
+        900,
+    )
+    if not ok:
+        print("the job did not get far enough in time", file=sys.stderr)
+    for _ in range(5):
+        QApplication.processEvents()
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    window.grab().save(str(args.out))
+    print(
+        f"wrote {args.out} at {tab.last_progress.frames_done if tab.last_progress else 0}/"
+        f"{total} frames with {model.name}"
+    )
+    tab.cancel()
+    wait(lambda: not tab.running, 60)
+    window.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
