@@ -7,8 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 exec .venv/bin/python -m training --data ../shared/datasets/train --out runs/lite-cls \
-  --name lite-cls --arch lite-unet --kind classification --size 176 --batch 16 --lr 2e-4 \
-  --minutes 110 --threads 1 --workers 1 \
+  --name lite-cls --arch lite-unet --kind classification --size 160 --batch 16 --lr 2e-4 \
+  --minutes 100 --threads 1 --workers 1 \
   --checkpoint-every 250 --sample-every 250 --eval-every 500 \
   --data-note "ImageNet validation photos (one per class; rights belong to their owners, research use) and BSDS500 train+val (UC Berkeley, research use)" \
   "$@"
