@@ -148,7 +148,7 @@ class BatchDialog(QDialog):
         self.setWindowTitle("Exporting")
         self.folder = folder
         self.total = total
-        self.done = 0
+        self.completed = 0
         self.failed = 0
         layout = QVBoxLayout(self)
         self.heading = QLabel(f"Colourizing and saving {total} photos to {folder}", self)
@@ -196,8 +196,8 @@ class BatchDialog(QDialog):
         self.current.setText(f"Working on {name}…")
 
     def photo_done(self, source: Path, target: Path | None, error: str | None) -> None:
-        self.done += 1
-        self.bar.setValue(self.done)
+        self.completed += 1
+        self.bar.setValue(self.completed)
         if error is not None:
             self.failed += 1
             self.failures.setVisible(True)
@@ -213,12 +213,12 @@ class BatchDialog(QDialog):
 
     def finish(self, cancelled: bool) -> None:
         self.finished_ok = True
-        written = self.done - self.failed
+        written = self.completed - self.failed
         parts = [f"{written} saved"]
         if self.failed:
             parts.append(f"{self.failed} failed")
         if cancelled:
-            parts.append(f"{self.total - self.done} not done (cancelled)")
+            parts.append(f"{self.total - self.completed} not done (cancelled)")
         self.heading.setText(
             ("Export cancelled: " if cancelled else "Export finished: ") + ", ".join(parts)
         )

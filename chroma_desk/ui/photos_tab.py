@@ -1218,14 +1218,20 @@ class PhotosTab(QWidget):
             sources, options.folder, options.fmt, options.suffix, conflict or "keep-both"
         )
         self.batch_dialog = BatchDialog(len(tasks), options.folder, self.window())
+        cancel = asyncio.Event()
+        self.batch_dialog.cancelRequested.connect(cancel.set)
         self.batch_dialog.show()
         self._batch_task = spawn(
-            self._run_batch(tasks, options, self.batch_dialog), self._task_failed
+            self._run_batch(tasks, options, self.batch_dialog, cancel), self._task_failed
         )
         return self._batch_task
 
     async def _run_batch(
-        self, tasks: list[Task], options: ExportOptions, dialog: BatchDialog
+        self,
+        tasks: list[Task],
+        options: ExportOptions,
+        dialog: BatchDialog,
+        cancel: asyncio.Event,
     ) -> tuple[int, int, bool]:
         """Drive ``batch.colorize_files`` one result at a time on the model worker."""
         colorizer = self.colorizer
@@ -1233,8 +1239,6 @@ class PhotosTab(QWidget):
         results = colorize_files(
             colorizer, tasks, temperature=self.state.temperature, quality=options.quality
         )
-        cancel = asyncio.Event()
-        dialog.cancelRequested.connect(cancel.set)
         written = failed = 0
         worker = self._workers["model"]
         try:

@@ -23,20 +23,20 @@ def drop(widget, paths: list[Path]) -> bool:
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
     pos = QPointF(widget.width() / 2, widget.height() / 2)
-    enter = QDragEnterEvent(
-        pos,
+    rest = (
         Qt.DropAction.CopyAction,
         mime,
         Qt.MouseButton.LeftButton,
         Qt.KeyboardModifier.NoModifier,
     )
+    try:
+        enter = QDragEnterEvent(pos, *rest)  # Qt 6.12 takes a QPointF...
+    except TypeError:
+        enter = QDragEnterEvent(pos.toPoint(), *rest)  # ...earlier ones a QPoint
     QApplication.sendEvent(widget, enter)
     if not enter.isAccepted():
         return False
-    event = QDropEvent(
-        pos, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-        Qt.KeyboardModifier.NoModifier,
-    )  # fmt: skip
+    event = QDropEvent(pos, *rest)
     QApplication.sendEvent(widget, event)
     return event.isAccepted()
 
@@ -411,3 +411,52 @@ def test_optional_tabs_plug_in_when_their_module_imports(
     assert window.photos.act_toggle.isEnabled()
     window.close()
     assert calls == ["shutdown"]
+
+
+def test_export_all_writes_every_photo_lists_failures_and_never_replaces_originals(
+    qtbot, make_window, photos, tmp_path
+):
+    from chroma_desk.ui.export_dialog import ExportOptions
+
+    window = make_window()
+    tab = window.photos
+    bad = tmp_path / "in" / "broken.jpg"
+    bad.write_text("not a photo")
+    tab.add_paths([photos[0], bad, photos[2]])
+    qtbot.waitUntil(lambda: all_settled(window), timeout=WAIT_MS)
+    out = tmp_path / "out"
+    with qtbot.waitSignal(tab.batchFinished, timeout=WAIT_MS) as finished:
+        task = tab.export_all(ExportOptions(out, "jpg", quality=80), conflict="keep-both")
+        assert task is not None
+    assert finished.args == [2, 1, False]  # written, failed, cancelled
+    assert sorted(p.name for p in out.iterdir()) == ["astronaut_color.jpg", "chelsea_color.jpg"]
+    with Image.open(out / "chelsea_color.jpg") as img:
+        assert img.size == (300, 200)
+    dialog = tab.batch_dialog
+    assert dialog.failures.count() == 1
+    assert "broken.jpg" in dialog.failures.item(0).text()
+    assert "2 saved, 1 failed" in dialog.heading.text()
+    # again into the folder of the originals with no suffix and their own format: the
+    # originals stay, the results get numbered names
+    original = photos[0].read_bytes()
+    with qtbot.waitSignal(tab.batchFinished, timeout=WAIT_MS):
+        tab.export_all(ExportOptions(photos[0].parent, "png", suffix=""), conflict="keep-both")
+    assert photos[0].read_bytes() == original
+    assert (photos[0].parent / "astronaut (2).png").is_file()
+    tab.batch_dialog.close()
+
+
+def test_export_can_be_cancelled(qtbot, make_window, photos, tmp_path):
+    from chroma_desk.ui.export_dialog import ExportOptions
+
+    window = make_window()
+    tab = window.photos
+    tab.add_paths(photos)
+    qtbot.waitUntil(lambda: all_settled(window), timeout=WAIT_MS)
+    with qtbot.waitSignal(tab.batchFinished, timeout=WAIT_MS) as finished:
+        tab.export_all(ExportOptions(tmp_path / "out", "png"), conflict="keep-both")
+        tab.batch_dialog.cancel_button.click()  # before the first photo is done
+    written, failed, cancelled = finished.args
+    assert cancelled and written < 3 and failed == 0
+    assert "cancelled" in tab.batch_dialog.heading.text()
+    assert tab.batch_dialog.cancel_button.text() == "Close"
