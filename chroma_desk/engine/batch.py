@@ -15,7 +15,7 @@ import time
 import warnings
 from collections import deque
 from collections.abc import Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,6 +38,7 @@ from chroma_desk.models.checkpoint import ModelFileError
 DEFAULT_SUFFIX = "_color"
 DEFAULT_BATCH = 4
 MAX_BATCH_PIXELS = 50_000_000  # photos held at once while their batch is predicted
+MAX_PENDING_WRITES = 2  # finished images queued for the writer thread at most
 
 
 class PlanError(ValueError):
@@ -392,6 +393,8 @@ def colorize_files(
                 if isinstance(prediction, Exception):
                     item.error = _message(item.task, prediction)
                 elif prediction is not None and photo is not None:
+                    _wait_for_writes(pending, MAX_PENDING_WRITES - 1)
+                    yield from finished(block=False)
                     try:
                         rgb = colorizer.render(prediction, temperature)
                         if photo.alpha is not None and item.task.output.suffix == ".jpg":
@@ -408,6 +411,16 @@ def colorize_files(
             future.cancel()
         reader.shutdown(wait=True, cancel_futures=True)
         writer.shutdown(wait=True)
+
+
+def _wait_for_writes(pending: deque[_Pending], at_most: int) -> None:
+    """Block until no more than ``at_most`` writes are still running (full-size images wait
+    in memory while they are queued: a slow disk must not make them pile up)."""
+    while True:
+        running = [p.future for p in pending if p.future is not None and not p.future.done()]
+        if len(running) <= at_most:
+            return
+        wait(running, return_when=FIRST_COMPLETED)
 
 
 def _predict(
