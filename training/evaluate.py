@@ -86,9 +86,10 @@ def top1_accuracy(colorizer: Colorizer, prediction: Prediction, ab_true: np.ndar
     nearest to the truth's ab averaged over that cell."""
     raw = prediction.raw
     (ph, pw), (h, w) = prediction.padded, prediction.valid
-    rh, rw = raw.shape[-2:]
+    (top, left), (rh, rw) = prediction.offset, raw.shape[-2:]
     vh, vw = max(1, round(h * rh / ph)), max(1, round(w * rw / pw))
-    predicted = raw[:, :vh, :vw].argmax(dim=0)
+    y0, x0 = round(top * rh / ph), round(left * rw / pw)
+    predicted = raw[:, y0 : y0 + vh, x0 : x0 + vw].argmax(dim=0)
     truth = cv2.resize(ab_true, (vw, vh), interpolation=cv2.INTER_AREA)
     truth_t = torch.from_numpy(np.ascontiguousarray(truth)).permute(2, 0, 1)[None]
     nearest = nearest_bins(truth_t, colorizer.bins)[0]

@@ -47,10 +47,33 @@ class Prediction:
     valid: tuple[int, int]  # (height, width) of the photo inside it
     lightness: np.ndarray  # (H, W) float32, the photo's full-resolution L
     predict_seconds: float = 0.0
+    offset: tuple[int, int] = (0, 0)  # (top, left) of the photo inside the padded input
 
     @property
     def full_size(self) -> tuple[int, int]:
         return self.lightness.shape[1], self.lightness.shape[0]
+
+
+BORDER_MARGIN = 16  # pixels of mirrored context around the photo at the working size
+
+
+def pad_for_network(
+    small: np.ndarray, stride: int, margin: int = BORDER_MARGIN
+) -> tuple[np.ndarray, tuple[int, int]]:
+    """Mirror-pad a working-size map to multiples of ``stride`` with at least ``margin`` pixels
+    on every side, the photo centred; returns the padded map and the photo's (top, left).
+
+    The margin keeps the network's own border effects (zero padding inside its convolutions,
+    which a GAN generator learns to exploit) off the photo: they land in the cropped margin.
+    """
+    h, w = small.shape[:2]
+    ph = -(-(h + 2 * margin) // stride) * stride
+    pw = -(-(w + 2 * margin) // stride) * stride
+    top, left = (ph - h) // 2, (pw - w) // 2
+    padded = cv2.copyMakeBorder(
+        small, top, ph - h - top, left, pw - w - left, cv2.BORDER_REFLECT_101
+    )
+    return padded, (top, left)
 
 
 def working_shape(height: int, width: int, size: int, stride: int) -> tuple[int, int, int, int]:
@@ -104,14 +127,14 @@ class Colorizer:
 
     def _network_input(
         self, lightness: np.ndarray
-    ) -> tuple[np.ndarray, tuple[int, int], tuple[int, int]]:
+    ) -> tuple[np.ndarray, tuple[int, int], tuple[int, int], tuple[int, int]]:
+        """(padded network input, its shape, the photo's working shape, the photo's offset)."""
         height, width = lightness.shape
-        h, w, ph, pw = working_shape(height, width, self.working_size, self.stride)
+        h, w, _, _ = working_shape(height, width, self.working_size, self.stride)
         small = cv2.resize(lightness, (w, h), interpolation=cv2.INTER_AREA)
         small = (small - self.l_center) / self.l_scale
-        if (ph, pw) != (h, w):
-            small = cv2.copyMakeBorder(small, 0, ph - h, 0, pw - w, cv2.BORDER_REFLECT_101)
-        return small, (ph, pw), (h, w)
+        padded, offset = pad_for_network(small, self.stride)
+        return padded, padded.shape[:2], (h, w), offset
 
     @torch.inference_mode()
     def _forward(self, batch: np.ndarray) -> torch.Tensor:
@@ -126,15 +149,15 @@ class Colorizer:
         prepared = [self._network_input(lm) for lm in lightness_maps]
         results: list[Prediction | None] = [None] * len(prepared)
         groups: dict[tuple[int, int], list[int]] = {}
-        for i, (_, padded, _) in enumerate(prepared):
+        for i, (_, padded, _, _) in enumerate(prepared):
             groups.setdefault(padded, []).append(i)
         for indices in groups.values():
             start = time.perf_counter()
             raw = self._forward(np.stack([prepared[i][0] for i in indices]))
             seconds = (time.perf_counter() - start) / len(indices)
             for j, i in enumerate(indices):
-                _, padded, valid = prepared[i]
-                results[i] = Prediction(raw[j], padded, valid, lightness_maps[i], seconds)
+                _, padded, valid, offset = prepared[i]
+                results[i] = Prediction(raw[j], padded, valid, lightness_maps[i], seconds, offset)
         return [r for r in results if r is not None]
 
     def predict(self, rgb: np.ndarray) -> Prediction:
@@ -159,8 +182,9 @@ class Colorizer:
         ph, pw = prediction.padded
         if ab.shape[-2:] != (ph, pw):
             ab = F.interpolate(ab, size=(ph, pw), mode="bilinear", align_corners=False)
-        h, w = prediction.valid
-        return np.ascontiguousarray(ab[0, :, :h, :w].permute(1, 2, 0).numpy(), dtype=np.float32)
+        (h, w), (top, left) = prediction.valid, prediction.offset
+        ab = ab[0, :, top : top + h, left : left + w]
+        return np.ascontiguousarray(ab.permute(1, 2, 0).numpy(), dtype=np.float32)
 
     def render(self, prediction: Prediction, temperature: float | None = None) -> np.ndarray:
         """Full-resolution sRGB float32 (H, W, 3) in [0, 1]."""

@@ -16,11 +16,16 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from chroma_desk.engine.colorizer import Colorizer, Prediction, working_shape
+from chroma_desk.engine.colorizer import Colorizer, Prediction, pad_for_network, working_shape
 from chroma_desk.engine.temporal import DEFAULT_STRENGTH, TemporalSmoother
 
 VIDEO_WORKING_SIZE = 256  # long side of the network input for video unless asked otherwise
 _L8_TO_L = np.float32(100.0 / 255.0)
+# OpenCV's 8-bit L of the gray (v, v, v), for frames known to be gray: a table look-up instead
+# of a full RGB -> Lab conversion (the same numbers, several times cheaper)
+GRAY_TO_L8 = cv2.cvtColor(
+    np.repeat(np.arange(256, dtype=np.uint8)[:, None, None], 3, axis=2), cv2.COLOR_RGB2Lab
+)[:, 0, 0].copy()
 
 
 @dataclass
@@ -33,6 +38,7 @@ class FrameInput:
     l8: np.ndarray  # (H, W) uint8, CIE L * 255 / 100 at full resolution
     gray: np.ndarray  # (h, w) uint8, L8 at the working size (flow, scene cuts)
     net: np.ndarray  # (ph, pw) float32, the normalised, padded network input
+    offset: tuple[int, int] = (0, 0)  # (top, left) of the frame inside ``net``
 
     @property
     def padded(self) -> tuple[int, int]:
@@ -84,22 +90,27 @@ class FrameColorizer:
         if self.smoother:
             self.smoother.reset()
 
-    def prepare(self, rgb: np.ndarray, index: int = 0, time: float = 0.0) -> FrameInput:
+    def prepare(
+        self, rgb: np.ndarray, index: int = 0, time: float = 0.0, gray: bool = False
+    ) -> FrameInput:
+        """Full-res L, the small gray and the network input; ``gray``: the frame has R = G = B."""
         height, width = rgb.shape[:2]
         shape = self._shapes.get((height, width))
         if shape is None:
             shape = working_shape(height, width, self.working_size, self.colorizer.stride)
             self._shapes[(height, width)] = shape
-        h, w, ph, pw = shape
-        l8 = cv2.extractChannel(cv2.cvtColor(rgb, cv2.COLOR_RGB2Lab), 0)
+        h, w, _, _ = shape
+        if gray:
+            l8 = cv2.LUT(cv2.extractChannel(rgb, 0), GRAY_TO_L8)
+        else:
+            l8 = cv2.extractChannel(cv2.cvtColor(rgb, cv2.COLOR_RGB2Lab), 0)
         gray = cv2.resize(l8, (w, h), interpolation=cv2.INTER_AREA)
         c = self.colorizer
         net = gray.astype(np.float32)
         net *= _L8_TO_L / c.l_scale
         net -= c.l_center / c.l_scale
-        if (ph, pw) != (h, w):
-            net = cv2.copyMakeBorder(net, 0, ph - h, 0, pw - w, cv2.BORDER_REFLECT_101)
-        return FrameInput(index, time, rgb, l8, gray, net)
+        net, offset = pad_for_network(net, c.stride)
+        return FrameInput(index, time, rgb, l8, gray, net, offset)
 
     def predict(self, items: list[FrameInput]) -> list[np.ndarray]:
         """ab (h, w, 2) float32 at the working size for each frame; one network call per shape."""
@@ -111,7 +122,8 @@ class FrameColorizer:
         for indices in groups.values():
             raw = c._forward(np.stack([items[i].net for i in indices]))
             for j, i in enumerate(indices):
-                pred = Prediction(raw[j], items[i].padded, items[i].valid, items[i].gray)
+                item = items[i]
+                pred = Prediction(raw[j], item.padded, item.valid, item.gray, offset=item.offset)
                 out[i] = c.ab(pred, self.temperature)
         return [ab for ab in out if ab is not None]
 
@@ -128,8 +140,10 @@ class FrameColorizer:
         lab = cv2.merge([item.l8, ab8])
         return cv2.cvtColor(lab, cv2.COLOR_Lab2RGB)
 
-    def __call__(self, rgb: np.ndarray, index: int = 0, time: float = 0.0) -> np.ndarray:
-        item = self.prepare(rgb, index, time)
+    def __call__(
+        self, rgb: np.ndarray, index: int = 0, time: float = 0.0, gray: bool = False
+    ) -> np.ndarray:
+        item = self.prepare(rgb, index, time, gray)
         ab, _ = self.smooth(item, self.predict([item])[0])
         return self.render(item, ab)
 
