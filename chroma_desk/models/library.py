@@ -13,7 +13,7 @@ from chroma_desk.models.checkpoint import ModelFileError, read_card
 from chroma_desk.paths import resources_dir
 
 MODEL_SUFFIX = ".safetensors"
-DEFAULT_MODELS = ("lite-gan", "lite-cls", "placeholder-lite")
+DEFAULT_MODELS = ("lite-gan", "lite-cls")
 
 
 def bundled_dir() -> Path:
