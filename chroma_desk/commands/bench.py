@@ -122,7 +122,16 @@ def _machine(device: str) -> dict[str, Any]:
         "opencv": cv2.__version__,
         "device": str(pick_device(device)),
         "date": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "load_average_at_start": _load_average(),
     }
+
+
+def _load_average() -> list[float] | None:
+    """1, 5 and 15-minute load averages: other work on the machine skews every figure."""
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        return None
 
 
 def _untrained_model(folder: Path) -> Path:
@@ -371,7 +380,8 @@ def run(args: argparse.Namespace) -> int:
         m = report["machine"]
         print(
             f"Chroma Desk bench: {m['device']}, {m['cpu_count']} CPUs, torch "
-            f"{m['torch']} ({m['torch_threads']} threads), OpenCV {m['opencv']}\n"
+            f"{m['torch']} ({m['torch_threads']} threads), OpenCV {m['opencv']}, "
+            f"load average {m['load_average_at_start']}\n"
         )
         results = []
         for path in paths:
@@ -405,6 +415,7 @@ def run(args: argparse.Namespace) -> int:
             if table:
                 print(_table(table["title"], table["columns"], table["rows"]) + "\n", flush=True)
 
+    report["machine"]["load_average_at_end"] = _load_average()
     report["targets"] = _targets(results, join)
     for name, t in report["targets"].items():
         if isinstance(t, dict):
@@ -419,6 +430,7 @@ def run(args: argparse.Namespace) -> int:
         f"targets, join: {join['speedup']:.1f}x "
         f"({'ok' if report['targets']['join_ok'] else 'MISSED'} >= 10x)"
     )
+    print(f"load average at the end: {report['machine']['load_average_at_end']}")
     json_path = Path(args.json)
     json_path.parent.mkdir(parents=True, exist_ok=True)
     json_path.write_text(json.dumps(report, indent=2) + "\n")
