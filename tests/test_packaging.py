@@ -109,3 +109,17 @@ def test_icon_pngs_are_rendered_from_the_svgs() -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_everything_but_two_architectures_runs_without_torchvision() -> None:
+    """The CPU bundle leaves torchvision out: only building resnet18-unet or vgg16-cls needs it."""
+    code = (
+        "import sys; sys.modules['torchvision'] = None\n"  # makes `import torchvision` fail
+        "import chroma_desk.cli, chroma_desk.engine.colorizer, chroma_desk.models.registry as r\n"
+        "chroma_desk.cli.build_parser()\n"
+        "r.build('pix2pix-unet', depth=3, width=8)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False, cwd=REPO
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
