@@ -82,15 +82,15 @@ def plan_rows(
 
 
 def top1_accuracy(colorizer: Colorizer, prediction: Prediction, ab_true: np.ndarray) -> float:
-    """Share of the network's output cells (inside the photo) whose most likely bin is the bin
-    nearest to the truth's ab averaged over that cell."""
+    """Share of the network's output cells over the photo (its mirrored margin left out) whose
+    most likely bin is the bin nearest to the truth's ab averaged over that cell."""
     raw = prediction.raw
-    (ph, pw), (h, w) = prediction.padded, prediction.valid
-    (top, left), (rh, rw) = prediction.offset, raw.shape[-2:]
-    vh, vw = max(1, round(h * rh / ph)), max(1, round(w * rw / pw))
-    y0, x0 = round(top * rh / ph), round(left * rw / pw)
-    predicted = raw[:, y0 : y0 + vh, x0 : x0 + vw].argmax(dim=0)
-    truth = cv2.resize(ab_true, (vw, vh), interpolation=cv2.INTER_AREA)
+    (ph, pw), (h, w), (top, left) = prediction.padded, prediction.valid, prediction.offset
+    sy, sx = raw.shape[-2] / ph, raw.shape[-1] / pw
+    y0, x0 = round(top * sy), round(left * sx)
+    y1, x1 = max(y0 + 1, round((top + h) * sy)), max(x0 + 1, round((left + w) * sx))
+    predicted = raw[:, y0:y1, x0:x1].argmax(dim=0)
+    truth = cv2.resize(ab_true, (x1 - x0, y1 - y0), interpolation=cv2.INTER_AREA)
     truth_t = torch.from_numpy(np.ascontiguousarray(truth)).permute(2, 0, 1)[None]
     nearest = nearest_bins(truth_t, colorizer.bins)[0]
     return float((predicted == nearest).float().mean())

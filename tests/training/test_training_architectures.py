@@ -121,7 +121,9 @@ def test_engine_renders_an_rgb_model_by_its_ab(tmp_path) -> None:
     prediction = colorizer.predict(photo)
     assert prediction.raw.shape[0] == 3
     ab = colorizer.ab(prediction)
-    want = torch_rgb_to_lab(prediction.raw[None])[0, 1:].permute(1, 2, 0).numpy()
+    (h, w), (top, left) = prediction.valid, prediction.offset  # the photo inside its margin
+    want = torch_rgb_to_lab(prediction.raw[None])[0, 1:, top : top + h, left : left + w]
+    want = want.permute(1, 2, 0).numpy()
     np.testing.assert_allclose(ab, want, atol=1e-4)
     rendered = colorizer.render(prediction)
     assert rendered.shape == photo.shape and 0.0 <= rendered.min() and rendered.max() <= 1.0

@@ -17,9 +17,8 @@ SKIMAGE_PHOTOS = (
     "rocket",
     "immunohistochemistry",
     "retina",
-    "hubble_deep_field",
     "colorwheel",
-)
+)  # (hubble_deep_field is near-gray: the trainer would rightly skip it)
 
 
 def write_photos(folder: Path, count: int = 8, side: int = 112) -> list[Path]:
