@@ -235,6 +235,7 @@ class _Payload:
         return (open, (self.marker, "w"))
 
 
+@pytest.mark.filterwarnings("ignore:Detected pickle protocol")
 @pytest.mark.parametrize("container", ["torch-zip", "legacy-pickle"])
 def test_pickle_that_runs_code_is_refused_and_never_runs(tmp_path: Path, container: str) -> None:
     marker = tmp_path / "pwned"
