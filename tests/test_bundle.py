@@ -58,7 +58,7 @@ def bare_env(home: Path) -> dict[str, str]:
 
 def test_bundle_is_small_and_leaves_out_what_it_should(bundle: Path) -> None:
     folder = bundle.parent
-    files = [p for p in folder.rglob("*") if p.is_file()]
+    files = [p for p in folder.rglob("*") if p.is_file() and not p.is_symlink()]
     size_mb = sum(p.stat().st_size for p in files) / 1e6
     print(f"bundle: {size_mb:.0f} MB in {len(files)} files")
     names = {p.name for p in files}
@@ -67,7 +67,7 @@ def test_bundle_is_small_and_leaves_out_what_it_should(bundle: Path) -> None:
     )
     assert not any("torchvision" in p.parts for p in files)
     assert any(n.startswith("libtorch_cpu") for n in names)
-    assert size_mb < 1500
+    assert size_mb < 1300  # 1176 MB when first built (torch 496 MB of it)
 
 
 def test_bundle_colourizes_a_photo_with_no_python_around(bundle: Path, tmp_path: Path) -> None:
