@@ -20,8 +20,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 VAL = REPO.parent / "shared" / "datasets" / "val"
-# photos of the val set that make a varied, colourful-looking clip (sky, water, people, fields)
-PREFERRED = ["100007.jpg", "3096.jpg", "14037.jpg", "12003.jpg", "41004.jpg", "16052.jpg"]
+# val photos that make a harbour-town clip (boats, windmills, the sea): sky, water and stone
+PREFERRED = ["118015.jpg", "118031.jpg", "120003.jpg"]
 
 
 def clip_photos():

@@ -154,7 +154,8 @@ def measure_flicker(
     cuts = {k * frames_per_shot for k in range(1, len(photos))}
     with tempfile.TemporaryDirectory(prefix="chroma-flicker-") as tmp:
         clip = clips.write_clip(Path(tmp) / "gray.mp4", truths, fps=fps, audio=None, gray=True)
-        inputs = [f.rgb for f in iter_frames(clip)]
+        decoded = list(iter_frames(clip))
+    inputs = [f.rgb for f in decoded]
     grays = [cv2.extractChannel(cv2.cvtColor(f, cv2.COLOR_RGB2Lab), 0) for f in inputs]
     pairs = flow_pairs(grays, cuts)
     report: dict = {
@@ -177,7 +178,7 @@ def measure_flicker(
             strength=DEFAULT_STRENGTH if strength is None else strength,
         )
         start = time.perf_counter()
-        outputs = [frames(f, i) for i, f in enumerate(inputs)]
+        outputs = [frames(f.rgb, f.index, f.time, f.gray) for f in decoded]
         seconds = time.perf_counter() - start
         ab = [lab[..., 1:] for lab in lab_frames(outputs)]
         still, still_fraction = still_flicker(ab, grays, cuts)

@@ -8,6 +8,7 @@ with its capture time, so the file plays at the real pace even when frames were 
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections import deque
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import torch
 
 from chroma_desk.engine.colorizer import Colorizer
 from chroma_desk.engine.frames import FrameColorizer
@@ -45,6 +47,8 @@ class LiveSession:
         working_size: network input long side (video default: min(card, 256)).
         temperature: initial softmax temperature; change it any time with ``temperature``.
         smooth: temporal smoothing (motion-compensated; resets at cuts).
+        inference_threads: torch threads while running; all cores but one by default, so the
+            capture thread keeps a core (and torch's thread pool never waits on a busy one).
     """
 
     def __init__(
@@ -54,8 +58,10 @@ class LiveSession:
         working_size: int | None = None,
         temperature: float | None = None,
         smooth: bool = True,
+        inference_threads: int | None = None,
     ) -> None:
         self.source = source
+        self.inference_threads = inference_threads or max(1, (os.cpu_count() or 1) - 1)
         self.frames_path = FrameColorizer(colorizer, working_size, temperature, smooth)
         self._stop = threading.Event()
         self._lock = threading.Lock()
@@ -123,6 +129,8 @@ class LiveSession:
         """Colourized frames until ``stop``, the source's end, or ``max_frames``."""
         done = 0
         times: deque[float] = deque(maxlen=30)
+        threads_before = torch.get_num_threads()
+        torch.set_num_threads(self.inference_threads)
         grabber = LatestFrame(self.source).start()
         try:
             while not self._stop.is_set() and (max_frames is None or done < max_frames):
@@ -155,3 +163,4 @@ class LiveSession:
         finally:
             grabber.stop()
             self.stop_recording()
+            torch.set_num_threads(threads_before)

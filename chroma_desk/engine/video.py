@@ -352,7 +352,7 @@ class _Stages:
                     frame = next(it)
                 except StopIteration:
                     return
-                item = self.frames.prepare(frame.rgb, frame.index, frame.time)
+                item = self.frames.prepare(frame.rgb, frame.index, frame.time, frame.gray)
                 self.busy["decode"] += time.perf_counter() - t
                 yield item
         finally:

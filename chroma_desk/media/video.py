@@ -127,7 +127,9 @@ class VideoInfo:
 
     def facts(self) -> list[tuple[str, str]]:
         """Label/value pairs for a window or a terminal."""
-        minutes, seconds = divmod(self.duration, 60)
+        minutes, seconds = divmod(round(self.duration, 1), 60)
+        hours, minutes = divmod(int(minutes), 60)
+        length = f"{hours}:{minutes:02d}:{seconds:04.1f}" if hours else f"{minutes}:{seconds:04.1f}"
         size = f"{self.width} x {self.height}"
         if self.rotation:
             size += f" (shown rotated {self.rotation}\N{DEGREE SIGN})"
@@ -141,7 +143,7 @@ class VideoInfo:
                 "Frames",
                 f"{self.frame_count:,}" + (" (estimated)" if self.frame_count_estimated else ""),
             ),
-            ("Length", f"{int(minutes)}:{seconds:06.3f}"),
+            ("Length", length),
         ]
         if self.audio:
             a = self.audio
@@ -332,6 +334,28 @@ class DecodedFrame:
     index: int  # 0-based, counted from ``start``
     time: float  # seconds from the start of the clip
     rgb: np.ndarray  # (H, W, 3) uint8
+    gray: bool = False  # stored without colour (chroma planes flat): R = G = B
+
+
+_YUV_FORMATS = {"yuv420p", "yuvj420p", "yuv422p", "yuvj422p", "yuv444p", "yuvj444p"}
+
+
+def is_gray_frame(frame: av.VideoFrame) -> bool:
+    """True when a decoded frame carries no colour: a gray format, or flat chroma planes.
+
+    Reads only the two small chroma planes, so it costs next to nothing.
+    """
+    name = frame.format.name
+    if name in ("gray", "gray8", "ya8"):
+        return True
+    if name not in _YUV_FORMATS:
+        return False
+    for plane in frame.planes[1:3]:
+        chroma = np.frombuffer(plane, np.uint8).reshape(plane.height, plane.line_size)
+        chroma = chroma[:, : plane.width]
+        if chroma.min() != 128 or chroma.max() != 128:
+            return False
+    return True
 
 
 def iter_frames(
@@ -367,7 +391,8 @@ def iter_frames(
                     continue
                 if end is not None and t >= end - half_frame:
                     break
-                yield DecodedFrame(index, t, frame.to_ndarray(format="rgb24"))
+                rgb = frame.to_ndarray(format="rgb24")
+                yield DecodedFrame(index, t, rgb, is_gray_frame(frame))
                 index += 1
         except av.error.FFmpegError as exc:
             raise VideoReadError(

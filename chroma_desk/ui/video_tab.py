@@ -47,7 +47,7 @@ from chroma_desk.media.video import (
     probe,
 )
 from chroma_desk.ui import settings
-from chroma_desk.ui.compare_view import SIDE, CompareView, ImagePyramid
+from chroma_desk.ui.compare_view import SIDE, SPLIT, CompareView, ImagePyramid
 from chroma_desk.ui.icons import icon
 from chroma_desk.ui.model_picker import ModelPicker, TemperatureControl
 from chroma_desk.ui.state import AppState
@@ -182,8 +182,8 @@ class VideoTab(QWidget):
         self.toolbar.addWidget(spacer)
         self.act_modes = {}
         for mode, name, tip in (
+            (SPLIT, "split", "Before and after split by a divider (drag it)"),
             (SIDE, "side", "Before and after side by side"),
-            ("split", "split", "Before and after split by a divider"),
         ):
             action = self.toolbar.addAction(icon(name), "")
             action.setCheckable(True)
@@ -199,9 +199,10 @@ class VideoTab(QWidget):
         self.splitter.setChildrenCollapsible(False)
         self.splitter.addWidget(self._side_panel())
         self.view = CompareView(self.splitter)
-        self.view.set_mode(SIDE)
+        mode = settings.get_str("video/mode", SPLIT)
+        self.view.set_mode(mode if mode in (SPLIT, SIDE) else SPLIT)
         self.view.modeChanged.connect(self._mode_changed)
-        self._mode_changed(SIDE)
+        self._mode_changed(self.view.mode)
         self.splitter.addWidget(self.view)
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
@@ -354,6 +355,7 @@ class VideoTab(QWidget):
     def _mode_changed(self, mode: str) -> None:
         for m, action in self.act_modes.items():
             action.setChecked(m == mode)
+        settings.set_value("video/mode", mode)
 
     # -- the clip -----------------------------------------------------------------------------
 
