@@ -298,9 +298,13 @@ class CompareView(QWidget):
             self._center = QPointF(self._before.width / 2, self._before.height / 2)
             self.zoomChanged.emit(self._zoom)
 
+    def device_zoom(self) -> float:
+        """Device pixels per photo pixel (what "100%" refers to on a HiDPI screen too)."""
+        return self._zoom * self.devicePixelRatioF()
+
     def actual_size(self) -> None:
-        """100%: one photo pixel per screen pixel, keeping the centre."""
-        self.set_zoom(1.0)
+        """100%: one photo pixel per device pixel, keeping the centre."""
+        self.set_zoom(1.0 / self.devicePixelRatioF())
 
     def set_zoom(self, zoom: float, anchor: QPointF | None = None) -> None:
         """Zoom keeping the photo point under ``anchor`` (widget coordinates) in place."""
@@ -376,15 +380,15 @@ class CompareView(QWidget):
         visible = target.intersected(clip)
         if visible.isEmpty():
             return
-        scale, image = pyramid.level_for(self._zoom)
-        s = scale / self._zoom  # level pixels per screen pixel
+        scale, image = pyramid.level_for(self.device_zoom())
+        s = scale / self._zoom  # level pixels per (logical) screen pixel
         source = QRectF(
             (visible.left() - target.left()) * s,
             (visible.top() - target.top()) * s,
             visible.width() * s,
             visible.height() * s,
         )
-        p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self._zoom < 2.0)
+        p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self.device_zoom() < 2.0)
         p.drawImage(visible, image, source)
 
     def paintEvent(self, event) -> None:  # noqa: N802
@@ -615,8 +619,8 @@ class CompareView(QWidget):
         """Double click: between fit and 100% at the clicked point."""
         if self._before is None or self._near_divider(event.position()):
             return
-        if self._fit or abs(self._zoom - 1.0) > 1e-6:
-            self.set_zoom(1.0, event.position())
+        if self._fit or abs(self.device_zoom() - 1.0) > 1e-6:
+            self.set_zoom(1.0 / self.devicePixelRatioF(), event.position())
         else:
             self.fit()
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import deque
+from collections import OrderedDict, deque
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -97,6 +97,7 @@ STATUS_TEXT = {
     STOPPED: "Not colourized (stopped)",
 }
 FULL_RENDER_DELAY_MS = 220  # after the slider rests, render the full resolution
+PREDICTION_BUDGET = 768 * 2**20  # raw network outputs kept in memory (least recently used go)
 SAVE_FILTERS = "PNG (*.png);;JPEG (*.jpg *.jpeg);;TIFF (*.tif *.tiff)"
 
 
@@ -294,6 +295,7 @@ class PhotosTab(QWidget):
         self._model_task: asyncio.Task | None = None
         self._workers = {name: Worker(name) for name in ("model", "render", "thumbs")}
         self._pending: deque[PhotoItem] = deque()
+        self._recent: OrderedDict[int, PhotoItem] = OrderedDict()  # predictions, oldest first
         self._predict_task: asyncio.Task | None = None
         self._predict_gen = -1
         self._thumb_queue: deque[PhotoItem] = deque()
@@ -610,6 +612,7 @@ class PhotosTab(QWidget):
         self._update_count()
 
     def _forget(self, item: PhotoItem) -> None:
+        self._recent.pop(id(item), None)
         if item in self._pending:
             self._pending.remove(item)
         if item in self._thumb_queue:
@@ -707,6 +710,7 @@ class PhotosTab(QWidget):
         self.colorizer = None
         self.model_error = None
         self._pending.clear()
+        self._recent.clear()
         for item in self.items:
             item.prediction = None
             if item.status != ERROR:
@@ -826,6 +830,7 @@ class PhotosTab(QWidget):
                 continue
             item.prediction = result.prediction
             item.predicted_by = gen
+            self._remember_prediction(item)
             item.colour_thumbnail = result.thumbnail
             item.thumbnail = item.thumbnail or result.gray_thumbnail
             item.size = result.size
@@ -839,6 +844,25 @@ class PhotosTab(QWidget):
         if gen == self._model_gen:
             self._predict_task = None
         self._update_busy()
+
+    def _remember_prediction(self, item: PhotoItem) -> None:
+        """Keep raw outputs within PREDICTION_BUDGET: the least recently used photos (never the
+        current one) give theirs up and are predicted again if they are selected later."""
+        self._recent.pop(id(item), None)
+        self._recent[id(item)] = item
+        total = sum(
+            i.prediction.raw.nbytes for i in self._recent.values() if i.prediction is not None
+        )
+        for key in list(self._recent):
+            if total <= PREDICTION_BUDGET:
+                break
+            old = self._recent[key]
+            if old is self._current_item or old is item:
+                continue
+            if old.prediction is not None:
+                total -= old.prediction.raw.nbytes
+                old.prediction = None
+            del self._recent[key]
 
     def _photo_failed(self, item: PhotoItem, message: str) -> None:
         item.status = ERROR
@@ -917,10 +941,12 @@ class PhotosTab(QWidget):
             self._default_placeholder()
             return
         self._default_placeholder()
-        if item.status == STOPPED:
+        if item.status == DONE and item.prediction is None:  # its output was let go
+            item.status = QUEUED
+        if item.status in (STOPPED, QUEUED):
             self._prioritise(item)
-        elif item.status == QUEUED:
-            self._prioritise(item)
+        elif item.prediction is not None:
+            self._remember_prediction(item)  # now the most recently used
         self.view.set_busy("Opening…")
         self._open_task = spawn(self._open(item), self._task_failed)
 
@@ -1275,7 +1301,7 @@ class PhotosTab(QWidget):
 
     def status_info(self) -> dict[str, Any]:
         """What the status bar shows."""
-        info: dict[str, Any] = {"zoom": self.view.zoom if self.view.before else None}
+        info: dict[str, Any] = {"zoom": self.view.device_zoom() if self.view.before else None}
         item = self._current_item
         if item is not None and item.size:
             info["size"] = item.size

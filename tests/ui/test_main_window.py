@@ -460,3 +460,24 @@ def test_export_can_be_cancelled(qtbot, make_window, photos, tmp_path):
     assert cancelled and written < 3 and failed == 0
     assert "cancelled" in tab.batch_dialog.heading.text()
     assert tab.batch_dialog.cancel_button.text() == "Close"
+
+
+def test_old_predictions_are_let_go_within_the_memory_budget(
+    qtbot, make_window, photos, monkeypatch
+):
+    from chroma_desk.ui import photos_tab
+
+    monkeypatch.setattr(photos_tab, "PREDICTION_BUDGET", 1)  # keep the newest and the current
+    window = make_window()
+    tab = window.photos
+    tab.add_paths(photos)
+    qtbot.waitUntil(lambda: all_settled(window), timeout=WAIT_MS)
+    first, middle, last = tab.items
+    assert first is tab.current_item and first.prediction is not None
+    assert middle.prediction is None and last.prediction is not None
+    calls = tab.colorizer.forward_calls
+    tab.select(middle)  # predicted again, then shown
+    qtbot.waitUntil(lambda: middle.prediction is not None, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: tab.rendered_temperature is not None, timeout=WAIT_MS)
+    assert tab.colorizer.forward_calls == calls + 1
+    assert middle.status == "done"
