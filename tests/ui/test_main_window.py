@@ -196,7 +196,7 @@ def test_event_loop_keeps_answering_while_a_12mp_photo_is_colourized(
 
     The GUI thread's own work between two ticks (its CPU time) is always checked. Wall-clock
     gaps also measure every other process on the machine, so that check is skipped, saying
-    so, when this process could not even get half a core while it worked.
+    so, when this process could not even get 30% of a core while it worked.
     """
     import os
 
@@ -226,7 +226,7 @@ def test_event_loop_keeps_answering_while_a_12mp_photo_is_colourized(
     assert len(ticks) > 20
     # never any real work on the GUI thread: it only swaps in finished images
     assert gui_cpu.max() < 0.050, f"the GUI thread computed for {gui_cpu.max() * 1000:.0f} ms"
-    if share < 0.5:
+    if share < 0.3:
         pytest.skip(
             f"machine too busy to measure wall-clock gaps: this process got {share:.2f} of a "
             f"core (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores); "
