@@ -25,11 +25,12 @@ SHARED_VAL = REPO.parent / "shared" / "datasets" / "val"
 SKIMAGE_PHOTOS = ("camera", "astronaut", "chelsea", "coffee")
 # a few ../shared/datasets/val photos (BSDS500), named for what they show
 VAL_PHOTOS = {
-    "118031.jpg": "windmills",
-    "118015.jpg": "harbour",
-    "145079.jpg": "garden-pond",
-    "120003.jpg": "lake-view",
-    "107072.jpg": "elephants",
+    "228076.jpg": "lighthouse",
+    "223060.jpg": "glass-pyramid",
+    "220003.jpg": "riders",
+    "28083.jpg": "mountain-valley",
+    "207038.jpg": "country-house",
+    "253016.jpg": "elephants",
 }
 
 
@@ -69,7 +70,7 @@ def fallback_model(folder: Path) -> Path:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", help="model name or file (default: the bundled default)")
-    parser.add_argument("--show", default="windmills", help="the photo to show (file stem)")
+    parser.add_argument("--show", default="lighthouse", help="the photo to show (file stem)")
     parser.add_argument("--out-dir", default=str(REPO / "docs"))
     parser.add_argument("--size", default="1400x860")
     parser.add_argument("--split", type=float, default=0.5, help="divider position, 0..1")
