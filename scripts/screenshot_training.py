@@ -1,21 +1,31 @@
 """Render the Training tab mid-run to docs/screenshot-training.png, with real curves.
 
-    .venv/bin/python scripts/screenshot_training.py [--run runs/lite-gan] [--out PATH]
+    .venv/bin/python scripts/screenshot_training.py                  # the bundled lite-gan run
+    .venv/bin/python scripts/screenshot_training.py --replay runs/lite-cls --at-step 2000
+    .venv/bin/python scripts/screenshot_training.py --live           # runs training right now
 
-The tab is pointed at a temporary runs folder holding links to real run folders (by default
-every run under ``runs/``, e.g. the bundled models while they train). It only reads them: a run
-whose trainer is alive shows as running, with its live numbers. With no real run at hand, pass
-``--demo`` to train a short run first (about a minute on a laptop CPU).
+The tab is pointed at a temporary runs folder; the real run folders are only read.
+
+``--replay RUN --at-step N`` (the default: runs/lite-gan at step 1,950, in its adversarial phase)
+shows the run as it was at step N: its real events up to N (times shifted so that step N happened
+a few seconds ago), its samples up to N, its config, and its model file standing in for the
+checkpoint of that moment. The tab then shows it as a job in progress. Every other run under
+``--runs`` is linked in as it is (finished ones show as finished).
+
+``--live`` shows the runs under ``--runs`` as they are: a run whose trainer is alive right now
+shows as running, found through /proc, exactly as the app would.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
-import subprocess
+import shutil
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -23,44 +33,48 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 
-def demo_run(folder: Path) -> Path:
-    """A short real run on a few skimage photos (for machines with no run of their own)."""
-    import numpy as np
-    from PIL import Image
-    from skimage import data
+def replay(source: Path, dest: Path, at_step: int) -> int:
+    """Copy ``source``'s events up to ``at_step`` (no ending), samples and config to ``dest``."""
+    from training.runs import EventReader
 
-    photos = folder / "photos"
-    photos.mkdir(parents=True)
-    for name in (
-        "astronaut",
-        "coffee",
-        "chelsea",
-        "rocket",
-        "hubble_deep_field",
-        "immunohistochemistry",
-    ):
-        rgb = np.asarray(getattr(data, name)())[..., :3]
-        Image.fromarray(rgb).save(photos / f"{name}.png")
-    out = folder / "runs" / "demo-gan"
-    subprocess.run(
-        [sys.executable, "-m", "training", "--data", str(photos), "--out", str(out),
-         "--name", "demo-gan", "--size", "96", "--batch", "4", "--steps", "300",
-         "--warmup-steps", "150", "--workers", "0", "--log-every", "2", "--eval-every", "50",
-         "--sample-every", "50", "--checkpoint-every", "100"],
-        check=True, cwd=REPO, stdout=subprocess.DEVNULL,
-    )  # fmt: skip
-    return out
+    events = []
+    for event in EventReader(source / "events.jsonl").read():
+        if event["event"] in ("done", "error"):
+            continue
+        if int(event.get("step", 0) or 0) > at_step:
+            break
+        events.append(event)
+    if not events:
+        raise SystemExit(f"{source}: no events up to step {at_step}")
+    shift = time.time() - 4.0 - float(events[-1]["time"])
+    dest.mkdir(parents=True)
+    with (dest / "events.jsonl").open("w") as f:
+        for event in events:
+            event = {**event, "time": round(float(event["time"]) + shift, 3)}
+            if event["event"] == "sample":
+                event["path"] = str(dest / "samples" / Path(event["path"]).name)
+            f.write(json.dumps(event) + "\n")
+    (dest / "samples").mkdir()
+    for png in sorted((source / "samples").glob("step_*.png")):
+        if int(png.stem.split("_")[1]) <= at_step:
+            shutil.copy2(png, dest / "samples" / png.name)
+    for name in ("config.json", "model.safetensors"):
+        if (source / name).is_file():
+            shutil.copy2(source / name, dest / name)
+    return int(events[-1].get("step", 0))
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", default=str(REPO / "runs"), help="folder of real runs to show")
-    parser.add_argument("--run", help="the run to select (default: the one with most steps)")
+    parser.add_argument("--runs", default=str(REPO / "runs"), help="folder of real runs")
+    parser.add_argument("--replay", default=str(REPO / "runs" / "lite-gan"), help="run to replay")
+    parser.add_argument("--at-step", type=int, default=1950)
+    parser.add_argument("--live", action="store_true", help="show the runs as they are now")
+    parser.add_argument("--run", help="the run to select (default: the replayed one)")
     parser.add_argument("--out", default=str(REPO / "docs" / "screenshot-training.png"))
     parser.add_argument("--size", default="1480x920")
     parser.add_argument("--theme", default="light", choices=("light", "dark"))
     parser.add_argument("--log-scale", action="store_true")
-    parser.add_argument("--demo", action="store_true", help="train a short demo run first")
     args = parser.parse_args()
 
     import qasync
@@ -68,26 +82,31 @@ def main() -> int:
 
     tmp = Path(tempfile.mkdtemp(prefix="chroma-shot-"))
     os.environ["CHROMA_DESK_MODELS"] = str(tmp / "models")
+    shown = tmp / "runs"
+    shown.mkdir()
+    replayed: Path | None = None
+    if not args.live:
+        source = Path(args.replay)
+        replayed = shown / source.name
+        step = replay(source, replayed, args.at_step)
+        print(f"replaying {source} at step {step:,}")
+    real = Path(args.runs)
+    if real.is_dir():
+        for src in sorted(real.iterdir()):
+            if (src / "events.jsonl").is_file() and not (shown / src.name).exists():
+                (shown / src.name).symlink_to(src.resolve(), target_is_directory=True)
+    if not any(shown.iterdir()):
+        print(f"no runs in {real}", file=sys.stderr)
+        return 1
+
+    app = QApplication.instance() or QApplication([])
+    app.setApplicationName("Chroma Desk")
     try:
         from chroma_desk.ui.settings import use_settings_dir
 
         use_settings_dir(tmp / "settings")
     except ImportError:
         pass
-    shown = tmp / "runs"
-    shown.mkdir()
-    sources = [demo_run(tmp / "demo")] if args.demo else []
-    real = Path(args.runs)
-    if real.is_dir():
-        sources += [p for p in sorted(real.iterdir()) if (p / "events.jsonl").is_file()]
-    if not sources:
-        print(f"no runs in {real}; try --demo", file=sys.stderr)
-        return 1
-    for src in sources:
-        (shown / src.name).symlink_to(src.resolve(), target_is_directory=True)
-
-    app = QApplication.instance() or QApplication([])
-    app.setApplicationName("Chroma Desk")
     try:
         from chroma_desk.ui.theme import apply_theme
 
@@ -101,24 +120,30 @@ def main() -> int:
     from chroma_desk.ui.training_tab import TrainingTab
 
     tab = TrainingTab(AppState(), runs_dir=shown)
+    if replayed is not None:
+        session = tab.sessions[replayed]
+        # a job in progress, as the window showed it at that step (never stopped from here)
+        session.status, session.pid, session.external, session.message = "running", -1, False, None
+        tab._fill_list()
     width, height = (int(v) for v in args.size.split("x"))
     tab.resize(width, height)
     tab.setWindowTitle("Chroma Desk: Training")
     tab.show()
 
     async def settle() -> None:
-        await asyncio.sleep(1.5)  # follow tasks read the events; charts redraw
+        await asyncio.sleep(1.0)  # follow tasks read the events
         if args.run:
             chosen = shown / Path(args.run).name
+        elif replayed is not None:
+            chosen = replayed
         else:
-            chosen = max(tab.sessions, key=lambda p: tab.sessions[p].history.step)
+            chosen = max(tab.sessions, key=lambda p: tab.sessions[p].running)
         tab.select_run(chosen)
         tab.view.log_check.setChecked(args.log_scale)
-        await asyncio.sleep(1.0)
+        await asyncio.sleep(0.5)
         tab.view.redraw()
-        tab.view.log_view.verticalScrollBar().setValue(
-            tab.view.log_view.verticalScrollBar().maximum()
-        )
+        bar = tab.view.log_view.verticalScrollBar()
+        bar.setValue(bar.maximum())
         await asyncio.sleep(0.3)
 
     loop.run_until_complete(settle())
@@ -129,6 +154,7 @@ def main() -> int:
     session = tab.current_session()
     print(f"{out}: {pixmap.width()}x{pixmap.height()}, run {session.name if session else '?'}")
     tab.shutdown()
+    shutil.rmtree(tmp, ignore_errors=True)
     return 0
 
 

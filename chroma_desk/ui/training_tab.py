@@ -221,6 +221,18 @@ def _card(title: str | None = None) -> tuple[QFrame, QVBoxLayout, QHBoxLayout | 
     return frame, layout, header
 
 
+LABEL_WIDTH = 128
+FIELD_WIDTH = 200
+
+
+def _add_row(form: QFormLayout, text: str, field: QWidget | QHBoxLayout) -> None:
+    """A form row whose label has the same width in every card, so the fields line up."""
+    label = QLabel(text)
+    label.setFixedWidth(LABEL_WIDTH)
+    label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    form.addRow(label, field)
+
+
 def _muted_label(text: str = "", wrap: bool = True) -> QLabel:
     label = QLabel(text)
     label.setObjectName("muted")
@@ -234,6 +246,33 @@ def _fmt_number(value: float | None) -> str:
     if abs(value) >= 100:
         return f"{value:,.0f}"
     return f"{value:.3g}"
+
+
+def _home_short(path: Path) -> str:
+    try:
+        return "~/" + str(Path(path).relative_to(Path.home()))
+    except ValueError:
+        return str(path)
+
+
+class ElidedLabel(QLabel):
+    """One line of text, elided in the middle when narrow (paths)."""
+
+    def __init__(self, text: str = "") -> None:
+        super().__init__()
+        self.full_text = text
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self._elide()
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        metrics = self.fontMetrics()
+        self.setText(
+            metrics.elidedText(self.full_text, Qt.TextElideMode.ElideMiddle, max(40, self.width()))
+        )
 
 
 class Banner(QFrame):
@@ -479,9 +518,11 @@ class CurveChart(QFrame):
         curves: list[tuple[str, Series, dict[str, Any]]],
         smoothing: float = 0.0,
         log_y: bool = False,
+        x_range: tuple[float, float] | None = None,
     ) -> None:
         """``curves``: (name, series, options) with options ``raw`` (points under a smoothed
-        line), ``dashed``, ``points`` (markers on the line) and ``colour``."""
+        line), ``dashed``, ``points`` (markers on the line) and ``colour``. ``x_range`` keeps
+        the step axes of several charts aligned."""
         self._set_log(log_y)
         wanted = {name for name, _, _ in curves}
         for name in list(self.lines):
@@ -512,14 +553,17 @@ class CurveChart(QFrame):
             ys += line_values
             xs += steps
         self.chart.legend().setVisible(len(curves) > 1)
-        self._set_ranges(xs, ys)
+        self._set_ranges(xs, ys, x_range)
 
-    def _set_ranges(self, xs: list[float], ys: list[float]) -> None:
+    def _set_ranges(
+        self, xs: list[float], ys: list[float], x_range: tuple[float, float] | None
+    ) -> None:
         if not xs:
             self.x_axis.setRange(0, 1)
             self.y_axis.setRange(0.1 if self.log_y else 0, 1)
             return
-        lo_x, hi_x = min(xs), max(xs)
+        lo_x, hi_x = x_range if x_range else (min(xs), max(xs))
+        lo_x, hi_x = min(lo_x, min(xs)), max(hi_x, max(xs))
         if hi_x <= lo_x:
             hi_x = lo_x + 1
         self.x_axis.setRange(lo_x, hi_x)
@@ -724,11 +768,11 @@ class NewRunForm(QScrollArea):
         self.name_edit = QLineEdit()
         self.name_edit.setPlaceholderText("A name for the run and the model")
         self.name_edit.textEdited.connect(self._name_typed)
-        form.addRow("Kind", self.kind_combo)
-        form.addRow("", self.kind_note)
-        form.addRow("Architecture", self.arch_combo)
-        form.addRow("Start from", self.init_combo)
-        form.addRow("Name", self.name_edit)
+        _add_row(form, "Kind", self.kind_combo)
+        _add_row(form, "", self.kind_note)
+        _add_row(form, "Architecture", self.arch_combo)
+        _add_row(form, "Start from", self.init_combo)
+        _add_row(form, "Name", self.name_edit)
         lay.addLayout(form)
         column.addWidget(card)
 
@@ -752,15 +796,16 @@ class NewRunForm(QScrollArea):
         for key, label in UNITS:
             self.unit_combo.addItem(label, key)
         self.unit_combo.currentIndexChanged.connect(self._unit_changed)
-        stop_row.addWidget(self.amount_spin, 1)
-        stop_row.addWidget(self.unit_combo, 1)
+        stop_row.addWidget(self.amount_spin)
+        stop_row.addWidget(self.unit_combo)
+        stop_row.addStretch(1)
         self.device_combo = QComboBox()
         for key, label in runs.list_devices():
             self.device_combo.addItem(label, key)
-        form.addRow("Image size", self.size_spin)
-        form.addRow("Batch size", self.batch_spin)
-        form.addRow("Stop after", stop_row)
-        form.addRow("Device", self.device_combo)
+        _add_row(form, "Image size", self.size_spin)
+        _add_row(form, "Batch size", self.batch_spin)
+        _add_row(form, "Stop after", stop_row)
+        _add_row(form, "Device", self.device_combo)
         lay.addLayout(form)
 
         self.advanced_button = QToolButton()
@@ -770,9 +815,14 @@ class NewRunForm(QScrollArea):
         self.advanced_button.setArrowType(Qt.ArrowType.RightArrow)
         self.advanced_button.setAutoRaise(True)
         self.advanced_button.toggled.connect(self._toggle_advanced)
-        lay.addWidget(self.advanced_button)
+        adv_row = QHBoxLayout()
+        adv_row.addSpacing(LABEL_WIDTH - 8)
+        adv_row.addWidget(self.advanced_button)
+        adv_row.addStretch(1)
+        lay.addLayout(adv_row)
         self.advanced = QWidget()
         adv = QFormLayout(self.advanced)
+        adv.setContentsMargins(0, 0, 0, 0)
         adv.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
         self.lr_spin = QDoubleSpinBox()
         self.lr_spin.setDecimals(6)
@@ -790,13 +840,27 @@ class NewRunForm(QScrollArea):
         self.sample_spin = self._every_spin(100)
         self.eval_spin = self._every_spin(250)
         self.log_spin = self._every_spin(10)
-        adv.addRow("Learning rate", self.lr_spin)
-        adv.addRow("Loader processes", self.workers_spin)
-        adv.addRow("CPU threads", self.threads_spin)
-        adv.addRow("Checkpoint every", self.checkpoint_spin)
-        adv.addRow("Sample every", self.sample_spin)
-        adv.addRow("Validate every", self.eval_spin)
-        adv.addRow("Log every", self.log_spin)
+        _add_row(adv, "Learning rate", self.lr_spin)
+        _add_row(adv, "Loader processes", self.workers_spin)
+        _add_row(adv, "CPU threads", self.threads_spin)
+        _add_row(adv, "Checkpoint every", self.checkpoint_spin)
+        _add_row(adv, "Sample every", self.sample_spin)
+        _add_row(adv, "Validate every", self.eval_spin)
+        _add_row(adv, "Log every", self.log_spin)
+        for spin in (
+            self.size_spin,
+            self.batch_spin,
+            self.lr_spin,
+            self.workers_spin,
+            self.threads_spin,
+            self.checkpoint_spin,
+            self.sample_spin,
+            self.eval_spin,
+            self.log_spin,
+        ):
+            spin.setFixedWidth(FIELD_WIDTH)
+        self.amount_spin.setFixedWidth(FIELD_WIDTH)
+        self.unit_combo.setFixedWidth(FIELD_WIDTH - 40)
         self.advanced.hide()
         lay.addWidget(self.advanced)
         column.addWidget(card)
@@ -939,7 +1003,7 @@ class NewRunForm(QScrollArea):
 
     def set_folder(self, folder: Path) -> None:
         """Use ``folder`` for training and scan it in the background."""
-        self.folder = Path(folder)
+        self.folder = Path(folder).expanduser().resolve()
         self.folder_edit.setText(str(self.folder))
         self.scan = None
         self._scan_generation += 1
@@ -1208,7 +1272,7 @@ class RunView(QWidget):
         tiles.addStretch(1)
         self.smooth_slider = QSlider(Qt.Orientation.Horizontal)
         self.smooth_slider.setRange(0, 99)
-        self.smooth_slider.setValue(60)
+        self.smooth_slider.setValue(80)
         self.smooth_slider.setFixedWidth(110)
         self.smooth_slider.setToolTip("Smoothing of the loss lines (raw points stay)")
         self.smooth_slider.valueChanged.connect(lambda _v: self.redraw())
@@ -1231,10 +1295,11 @@ class RunView(QWidget):
         self.charts_grid.setContentsMargins(0, 0, 0, 0)
         self.charts_grid.setSpacing(10)
         self.val_chart = CurveChart("Validation")
+        self.val_chart.chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
         self.metric_combo = QComboBox()
         self.metric_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.metric_combo.currentIndexChanged.connect(lambda _i: self.redraw())
-        self.val_chart.header.insertWidget(2, self.metric_combo)
+        self.val_chart.header.insertWidget(1, self.metric_combo)
         sample_card, sample_lay, sample_head = _card("Latest sample")
         self.sample_step = _muted_label(wrap=False)
         assert sample_head is not None
@@ -1245,7 +1310,9 @@ class RunView(QWidget):
         self.upper.addWidget(self.charts_host)
         self.upper.addWidget(sample_card)
         self.upper.setStretchFactor(0, 3)
-        self.upper.setStretchFactor(1, 1)
+        self.upper.setStretchFactor(1, 2)
+        self._user_split = False
+        self.upper.splitterMoved.connect(lambda *_: setattr(self, "_user_split", True))
         self.upper.setChildrenCollapsible(False)
 
         log_card, log_lay, log_head = _card("Log")
@@ -1273,6 +1340,12 @@ class RunView(QWidget):
         self._logged = 0
         self._redraw_pending = False
 
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        if not self._user_split:  # the sample grid gets about 3/8 of the width
+            width = self.upper.width()
+            self.upper.setSizes([int(width * 0.63), width - int(width * 0.63)])
+
     # -- showing a run ------------------------------------------------------------------------
 
     def show_session(self, session: RunSession) -> None:
@@ -1295,7 +1368,7 @@ class RunView(QWidget):
             self.banner.show_message(
                 session.message, "error" if session.status == "failed" else "info"
             )
-        elif changed:
+        elif changed or self.banner.kind != "ok":  # keep only a fresh "model added" note
             self.banner.hide()
         self.refresh()
         self.redraw()
@@ -1308,10 +1381,13 @@ class RunView(QWidget):
         h = s.history
         self.title.setText(s.name)
         colour, label = STATUS_STYLE.get(s.status, STATUS_STYLE["new"])
-        if s.status == "running" and s.external:
-            label = "Running (started elsewhere)"
         c = QColor(colour)
         self.status_pill.setText(label)
+        self.status_pill.setToolTip(
+            "Started outside this window (a terminal, or another Chroma Desk)"
+            if s.running and s.external
+            else ""
+        )
         self.status_pill.setStyleSheet(
             f"QLabel {{ color: {colour}; background: rgba({c.red()},{c.green()},{c.blue()},36);"
             " border-radius: 9px; padding: 2px 10px; font-weight: 600; }"
@@ -1422,6 +1498,7 @@ class RunView(QWidget):
         h = s.history
         smoothing = self.smooth_slider.value() / 100.0
         log_y = self.log_check.isChecked()
+        x_range = (0.0, float(max(h.step, 1)))
         for name in h.losses:
             if name not in self.loss_charts:
                 self.loss_charts[name] = CurveChart(f"{LOSS_LABELS.get(name, name)}")
@@ -1432,6 +1509,7 @@ class RunView(QWidget):
                 [(name, series, {"raw": True, "colour": SERIES_COLOURS[i % len(SERIES_COLOURS)]})],
                 smoothing,
                 log_y,
+                x_range,
             )
             chart.value.setText(f"{series.last:.4g}" if series.last is not None else "")
         self._layout_charts()
@@ -1444,10 +1522,10 @@ class RunView(QWidget):
                 key=lambda n: (("@" in n), n),
             )
             for i, name in enumerate(names):
-                label = name.split("@T")[1] if "@T" in name else group
-                label = (
-                    f"T = {label}" if "@T" in name else METRIC_LABELS.get(name, name).split(" (")[0]
-                )
+                if "@T" in name:
+                    label = "T " + name.split("@T")[1]
+                else:
+                    label = METRIC_LABELS.get(name, name).split(" (")[0]
                 curves.append(
                     (
                         label,
@@ -1465,7 +1543,7 @@ class RunView(QWidget):
             )
         else:
             self.val_chart.value.setText("")
-        self.val_chart.set_curves(curves, 0.0, False)
+        self.val_chart.set_curves(curves, 0.0, False, x_range)
         every = h.config.get("eval_every")
         self.val_chart.set_placeholder(
             None
@@ -1563,8 +1641,8 @@ class TrainingTab(QWidget):
         self.run_list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.run_list.currentItemChanged.connect(self._run_selected)
         side_lay.addWidget(self.run_list, 1)
-        self.runs_label = _muted_label()
-        self.runs_label.setText(f"Saved in {self.runs_dir}")
+        self.runs_label = ElidedLabel(f"Saved in {_home_short(self.runs_dir)}")
+        self.runs_label.setObjectName("muted")
         self.runs_label.setToolTip(str(self.runs_dir))
         font = self.runs_label.font()
         font.setPointSizeF(max(7.0, font.pointSizeF() - 1))
