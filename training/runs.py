@@ -52,7 +52,8 @@ def default_runs_dir() -> Path:
 def command_line(
     options: Mapping[str, Any], resume: bool = False, python: str | None = None
 ) -> list[str]:
-    """``python -m training ...`` for ``options`` named like ``TrainConfig`` fields.
+    """``python -m training ...`` for ``options`` named like ``TrainConfig`` fields
+    (``chroma-desk train ...`` inside the frozen app, whose executable is not a Python).
 
     ``data`` and ``out`` are required; ``None`` values fall back to the trainer's defaults.
     Works for a config read back from a run (``config.json`` or a ``start`` event) as well.
@@ -60,7 +61,10 @@ def command_line(
     for required in ("data", "out"):
         if not options.get(required):
             raise ValueError(f"a training job needs {required!r}")
-    argv = [python or sys.executable, "-m", "training"]
+    if python is None and getattr(sys, "frozen", False):
+        argv = [sys.executable, "train"]  # the bundled app: `chroma-desk train`, same options
+    else:
+        argv = [python or sys.executable, "-m", "training"]
     for key, value in options.items():
         if value is None or key in _NOT_ON_COMMAND_LINE or key == "resume":
             continue

@@ -70,6 +70,12 @@ def test_command_line_leaves_out_unset_options() -> None:
         runs.command_line({"data": "d"})
 
 
+def test_command_line_in_the_frozen_app(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    argv = runs.command_line({"data": "d", "out": "o"})
+    assert argv == [sys.executable, "train", "--data", "d", "--out", "o"]
+
+
 def _events(*records: dict) -> list[dict]:
     return [{"time": 1000.0 + i, **r} for i, r in enumerate(records)]
 
