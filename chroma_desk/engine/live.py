@@ -62,7 +62,8 @@ class LiveSession:
     ) -> None:
         self.source = source
         self.inference_threads = inference_threads or max(1, (os.cpu_count() or 1) - 1)
-        self.frames_path = FrameColorizer(colorizer, working_size, temperature, smooth)
+        # bfloat16 where the CPU has it: latency matters more here than the last 1 CIEDE2000
+        self.frames_path = FrameColorizer(colorizer, working_size, temperature, smooth, bf16=None)
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._writer: VideoWriter | None = None

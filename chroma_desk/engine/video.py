@@ -70,6 +70,8 @@ class VideoSettings:
         inference_threads: torch threads per network call; by default the cores shared out
             among the predict workers (at least 1) when overlapped, all cores when sequential.
         preview_interval: seconds between progress reports carrying preview frames.
+        bf16: the network under bfloat16 autocast (None: when the CPU has native bfloat16
+            units); faster, colours within about 1 CIEDE2000 of float32. Off by default.
     """
 
     temperature: float | None = None
@@ -87,6 +89,7 @@ class VideoSettings:
     predict_workers: int | None = None
     inference_threads: int | None = None
     preview_interval: float = 0.2
+    bf16: bool | None = False
 
 
 @dataclass
@@ -211,7 +214,9 @@ class VideoJob:
         span = (end if end is not None else info.duration) - start
         total = max(1, round(span * float(info.fps))) if (start or end) else info.frame_count
         colorizer = self._colorizer()
-        frames = FrameColorizer(colorizer, s.working_size, s.temperature, s.smooth, s.strength)
+        frames = FrameColorizer(
+            colorizer, s.working_size, s.temperature, s.smooth, s.strength, bf16=s.bf16
+        )
         cores = os.cpu_count() or 1
         on_cpu = colorizer.device.type == "cpu"
         workers = s.predict_workers or (2 if on_cpu and cores >= 2 else 1)
