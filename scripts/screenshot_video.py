@@ -20,8 +20,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 VAL = REPO.parent / "shared" / "datasets" / "val"
-# val photos that make a harbour-town clip (boats, windmills, the sea): sky, water and stone
-PREFERRED = ["118015.jpg", "118031.jpg", "120003.jpg"]
+# val photos that make a nature-film clip (a pond, an elephant by the water, zebras on grass)
+PREFERRED = ["145079.jpg", "107045.jpg", "16068.jpg"]
 
 
 def clip_photos():
@@ -56,9 +56,6 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="chroma-shot-"))
     os.environ["CHROMA_DESK_SETTINGS_DIR"] = str(tmp / "settings")
 
-    from PySide6.QtCore import QEventLoop, QTimer
-    from PySide6.QtWidgets import QApplication
-
     from chroma_desk.media import clips
     from chroma_desk.models.library import resolve_model
     from chroma_desk.ui import settings
@@ -67,7 +64,7 @@ def main() -> int:
     from chroma_desk.ui.theme import apply_theme
 
     model = resolve_model(args.model)
-    film = tmp / "harbour-1952.mp4"
+    film = tmp / "safari-1958.mp4"
     frames = list(clips.shots(clip_photos(), (960, 540), 60))
     clips.write_clip(film, frames, 25, gray=True)
 
@@ -79,15 +76,15 @@ def main() -> int:
     temperature = float(read_card(model).get("default_temperature", 0.38))
     state = AppState(model, temperature)
     width, height = (int(v) for v in args.size.split("x"))
-    try:
-        import qasync
+    import asyncio
 
+    import qasync
+
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    try:
         from chroma_desk.ui.main_window import MainWindow
 
-        loop = qasync.QEventLoop(app, already_running=False)
-        import asyncio
-
-        asyncio.set_event_loop(loop)
         window = MainWindow(state)
         tab = window.extra_tabs["Video"]
         window.tabs.setCurrentWidget(tab)
@@ -99,41 +96,42 @@ def main() -> int:
     window.resize(width, height)
     window.show()
     assert tab.open_clip(film)
-    tab.output_edit.setText(str(tmp / "harbour-1952_color.mp4"))
+    (tmp / "Videos").mkdir()
+    tab.output_edit.setText(str(tmp / "Videos" / "safari-1958_color.mp4"))
+    total = len(frames)
 
-    def wait(condition, seconds: float) -> bool:
+    async def until(condition, seconds: float) -> bool:
         deadline = time.monotonic() + seconds
-        loop = QEventLoop()
-        while time.monotonic() < deadline:
-            if condition():
-                return True
-            QTimer.singleShot(50, loop.quit)
-            loop.exec()
+        while time.monotonic() < deadline and not condition():
+            await asyncio.sleep(0.05)
         return condition()
 
-    tab.start(confirm_overwrite=False)
-    total = len(frames)
-    ok = wait(
-        lambda: (
-            tab.last_progress is not None
-            and tab.last_progress.frames_done >= args.at * total
-            and tab.view.after is not None
-        ),
-        900,
-    )
-    if not ok:
-        print("the job did not get far enough in time", file=sys.stderr)
-    for _ in range(5):
-        QApplication.processEvents()
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    window.grab().save(str(args.out))
-    print(
-        f"wrote {args.out} at {tab.last_progress.frames_done if tab.last_progress else 0}/"
-        f"{total} frames with {model.name}"
-    )
-    tab.cancel()
-    wait(lambda: not tab.running, 60)
-    window.close()
+    async def drive() -> None:
+        photos = getattr(window, "photos", None)
+        if photos is not None:  # let the window load the model too (its status bar names it)
+            await until(lambda: getattr(photos, "colorizer", None) is not None, 120)
+        tab.start(confirm_overwrite=False)
+        ok = await until(
+            lambda: (
+                tab.last_progress is not None
+                and tab.last_progress.frames_done >= args.at * total
+                and tab.view.after is not None
+            ),
+            900,
+        )
+        if not ok:
+            print("the job did not get far enough in time", file=sys.stderr)
+        await asyncio.sleep(0.1)
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        window.grab().save(str(args.out))
+        done = tab.last_progress.frames_done if tab.last_progress else 0
+        print(f"wrote {args.out} at {done}/{total} frames with {model.name}")
+        tab.cancel()
+        await until(lambda: not tab.running, 60)
+        window.close()
+
+    with loop:
+        loop.run_until_complete(drive())
     return 0
 
 
