@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import pickle
 from pathlib import Path
 
@@ -284,6 +285,11 @@ def test_save_load_round_trip(tmp_path: Path) -> None:
     exact_state = load_model(exact).module.state_dict()
     for key, value in original.state_dict().items():
         assert torch.equal(exact_state[key], value), key
+    # readable like any file the user saves (mkstemp's 0600 is not kept), no temporary left
+    umask = os.umask(0)
+    os.umask(umask)
+    assert exact.stat().st_mode & 0o777 == 0o666 & ~umask
+    assert [p.name for p in tmp_path.iterdir() if p.suffix == ".part"] == []
 
 
 def test_model_file_with_missing_weights_is_refused(tmp_path: Path) -> None:

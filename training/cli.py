@@ -8,6 +8,7 @@ import sys
 from dataclasses import fields
 from pathlib import Path
 
+from chroma_desk.models.checkpoint import ModelFileError
 from training.trainer import KINDS, TrainConfig, Trainer, TrainingError
 
 
@@ -88,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
     except TrainingError as exc:
         print(f"chroma-desk train: {exc}", file=sys.stderr)
         return 2
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, ModelFileError) as exc:
         print(f"chroma-desk train: {exc}", file=sys.stderr)
         return 2
     print(f"model written to {path}", file=sys.stderr)

@@ -478,8 +478,9 @@ class Trainer:
         self._install_signal_handlers()
         try:
             self._loop()
-        except TrainingError as exc:
-            self.log.emit("error", message=str(exc), step=self.step)
+        except Exception as exc:  # noqa: BLE001 - a full disk or out of memory is an event too
+            message = str(exc) if isinstance(exc, TrainingError) else f"{type(exc).__name__}: {exc}"
+            self.log.emit("error", message=message, step=self.step)
             raise
         metrics = self.evaluate()
         if self.centres is not None:

@@ -26,6 +26,15 @@ CARD_KEY = "chroma_desk.card"
 FORMAT_VERSION = 1
 
 
+def _file_mode() -> int:
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+_FILE_MODE = _file_mode()
+
+
 class ModelFileError(Exception):
     """A model file that cannot be used; the message says why, naming the file."""
 
@@ -100,6 +109,7 @@ def save_model(
     os.close(fd)
     try:
         save_file(tensors, tmp, metadata={CARD_KEY: json.dumps(card)})
+        os.chmod(tmp, _FILE_MODE)  # mkstemp makes 0600; a model file gets the usual mode
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -123,3 +123,36 @@ def test_rgb_model_trains_only_as_regression(tiny_folder, tmp_path) -> None:
     cfg = small_config(tiny_folder, tmp_path / "run", arch="rgb-autoencoder", kind="gan")
     with pytest.raises(TrainingError, match="regression"):
         Trainer(cfg, echo=False).run()
+
+
+def test_failure_inside_the_loop_is_an_error_event(tiny_folder, tmp_path, monkeypatch) -> None:
+    """Not only our own errors: a full disk while writing a checkpoint stops with an event."""
+
+    def disk_full(self) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Trainer, "save_state", disk_full)
+    out = tmp_path / "run"
+    cfg = small_config(tiny_folder, out, steps=5, checkpoint_every=2)
+    with pytest.raises(OSError, match="No space"):
+        Trainer(cfg, echo=False).run()
+    error = read_events(out / "events.jsonl")[-1]
+    assert error["event"] == "error" and error["step"] == 2
+    assert error["message"].startswith("OSError") and "No space left" in error["message"]
+
+
+def test_train_command_with_a_corrupt_init_file_is_a_clear_error(
+    tiny_folder, tmp_path, capsys
+) -> None:
+    from training.cli import main
+
+    bad = tmp_path / "bad.safetensors"
+    bad.write_bytes(b"\x00" * 64)
+    out = tmp_path / "run"
+    code = main(["--data", str(tiny_folder), "--out", str(out), "--init", str(bad),
+                 "--kind", "regression", "--arch", "plain-unet", "--steps", "1",
+                 "--no-pretrained", "--workers", "0"])  # fmt: skip
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "bad.safetensors" in err and "not a readable" in err
+    assert read_events(out / "events.jsonl")[-1]["event"] == "error"
