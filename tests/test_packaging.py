@@ -123,3 +123,27 @@ def test_everything_but_two_architectures_runs_without_torchvision() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=False, cwd=REPO
     )
     assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_bundle_pins_satisfy_the_project_requirements() -> None:
+    """The bundle's build venv may not drift outside pyproject's ranges (PySide6 6.12.0 aborts).
+
+    torch is the one exception on purpose: the bundle takes the 2.13.0 CPU wheel to stay small.
+    """
+    import tomllib
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    wanted = {canonicalize_name(r.name): r for r in map(Requirement, project["dependencies"])}
+    lines = (REPO / "packaging" / "requirements-bundle.txt").read_text().splitlines()
+    pins = [Requirement(line) for line in lines if line.strip() and not line.startswith("#")]
+    checked = []
+    for pin in pins:
+        name = canonicalize_name(pin.name)
+        if name in wanted and name not in {"torch", "torchvision"}:
+            (version,) = [spec.version for spec in pin.specifier]
+            assert wanted[name].specifier.contains(version), f"{pin} outside {wanted[name]}"
+            checked.append(name)
+    assert {"pyside6-essentials", "pyside6-addons", "numpy", "av"} <= set(checked)
