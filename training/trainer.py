@@ -62,6 +62,7 @@ class TrainConfig:
     lr: float = 2e-4
     warmup_steps: int = 1000
     lambda_l1: float = 100.0
+    disc_width: int = 64  # gan: the PatchGAN's first-layer channels (pix2pix's ndf)
     regression_loss: str = "l1"
     pretrained: bool = True
     download_weights: bool = False
@@ -163,7 +164,7 @@ class Trainer:
         self.opt_g = torch.optim.Adam(self.generator.parameters(), lr=cfg.lr, betas=betas)
         self.discriminator = None
         if cfg.kind == "gan":
-            self.discriminator = build("patchgan", in_channels=3)
+            self.discriminator = build("patchgan", in_channels=3, width=cfg.disc_width)
             self.discriminator.to(self.device, memory_format=torch.channels_last)
             self.opt_d = torch.optim.Adam(self.discriminator.parameters(), lr=cfg.lr, betas=betas)
         if self.centres is not None:
@@ -248,7 +249,14 @@ class Trainer:
                     {"state": state, "param_groups": counters["param_groups"][name]}
                 )
             else:
-                part.load_state_dict(own)
+                try:
+                    part.load_state_dict(own)
+                except RuntimeError as exc:
+                    raise TrainingError(
+                        f"{self.run_dir}: the run there was started with other settings "
+                        f"({name} does not match: {str(exc).splitlines()[0]}); resume with the "
+                        "same --arch, --arch-args and --disc-width, or train into a new --out"
+                    ) from exc
         torch.set_rng_state(tensors["rng.torch"])
         self.step, self.epoch = counters["step"], counters["epoch"]
         self.offset, self.elapsed = counters["offset"], counters["elapsed"]

@@ -156,3 +156,15 @@ def test_train_command_with_a_corrupt_init_file_is_a_clear_error(
     err = capsys.readouterr().err
     assert "bad.safetensors" in err and "not a readable" in err
     assert read_events(out / "events.jsonl")[-1]["event"] == "error"
+
+
+def test_gan_discriminator_width_is_a_setting(tiny_folder, tmp_path) -> None:
+    from safetensors.torch import load_file
+
+    out = tmp_path / "run"
+    cfg = small_config(tiny_folder, out, kind="gan", steps=2, warmup_steps=0, disc_width=8)
+    Trainer(cfg, echo=False).run()
+    state = load_file(str(out / "state" / "weights.safetensors"))
+    first = [v for k, v in state.items() if k.startswith("d.") and v.ndim == 4][0]
+    assert first.shape[0] == 8  # the PatchGAN's first layer has disc_width channels
+    assert load_model(out / "model.safetensors").card["training"]["recipe"]["disc_width"] == 8

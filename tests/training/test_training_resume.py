@@ -16,7 +16,7 @@ import pytest
 from training_helpers import losses_of, small_config
 
 from training.events import EVENT_TYPES, read_events
-from training.trainer import Trainer
+from training.trainer import Trainer, TrainingError
 
 REPO = Path(__file__).resolve().parents[2]
 STEPS = 40
@@ -136,6 +136,16 @@ def test_resume_at_an_epoch_boundary_is_exact(tiny_folder, tmp_path) -> None:
     cut = losses_of(read_events(tmp_path / "cut" / "events.jsonl"), "l1")
     assert len(cut) == len(ref) == 4
     assert cut == pytest.approx(ref, rel=1e-5)
+
+
+def test_resume_with_other_settings_is_a_clear_error(tiny_folder, tmp_path) -> None:
+    out = tmp_path / "run"
+    Trainer(small_config(tiny_folder, out, steps=2, arch_args={"width": 8}), echo=False).run()
+    wider = small_config(tiny_folder, out, steps=4, arch_args={"width": 16})
+    with pytest.raises(TrainingError, match="started with other settings"):
+        Trainer(wider, echo=False).run(resume=True)
+    error = read_events(out / "events.jsonl")[-1]
+    assert error["event"] == "error" and "--arch-args" in error["message"]
 
 
 def test_events_follow_the_protocol(reference) -> None:
