@@ -10,6 +10,7 @@ machine when other jobs share the cores; the load average is recorded) and image
 of this process's CPU time (with one thread, close to what an idle core gives).
 """
 
+# ruff: noqa: E402
 from __future__ import annotations
 
 import argparse
@@ -21,18 +22,23 @@ import tempfile
 import time
 from pathlib import Path
 
+# sleeping OpenMP waiters, as chroma_desk sets them, before torch loads: spinning ones stall
+# every parallel region on cores shared with other jobs
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 import torch
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from training.data import center_crop, load_rgb, to_lab_tensor  # noqa: E402
-from training.trainer import TrainConfig, Trainer  # noqa: E402
+from training.data import center_crop, load_rgb, to_lab_tensor
+from training.trainer import TrainConfig, Trainer
 
 # name, architecture, kind, constructor arguments: the designs docs/architectures.md compares
 CONFIGS = [
     ("lite-unet classification", "lite-unet", "classification", {}),
     ("lite-unet gan (adversarial phase)", "lite-unet", "gan", {}),
+    ("lite-unet gan, --disc-width 32", "lite-unet", "gan", {}),
     ("lite-unet regression", "lite-unet", "regression", {}),
     ("resnet18-unet regression", "resnet18-unet", "regression", {}),
     ("vgg16-cls classification", "vgg16-cls", "classification", {}),
@@ -71,6 +77,7 @@ def photo_batch(folder: Path | None, size: int, batch: int) -> torch.Tensor:
 
 
 def measure(
+    name: str,
     arch: str,
     kind: str,
     arch_args: dict,
@@ -91,6 +98,7 @@ def measure(
         arch_args=dict(arch_args),
         pretrained=False,  # same compute; nothing to download
         warmup_steps=0,  # gan: measure the adversarial phase (L1 + discriminator)
+        disc_width=32 if "disc-width 32" in name else 64,
         threads=threads,
         device="cpu",
     )
@@ -143,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
                 run_dir = Path(tmp) / f"{arch}-{kind}-{threads}"
                 row = {"name": name, "architecture": arch, "kind": kind}
                 row |= measure(
-                    arch, kind, arch_args, lab, threads, args.steps, args.warmup, run_dir
+                    name, arch, kind, arch_args, lab, threads, args.steps, args.warmup, run_dir
                 )
                 row["load_average_1min"] = round(os.getloadavg()[0], 2)
                 results.append(row)
@@ -162,6 +170,7 @@ def main(argv: list[str] | None = None) -> int:
         "cpu_count": os.cpu_count(),
         "processor": platform.processor() or platform.machine(),
         "torch": torch.__version__,
+        "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY"),
         "load_average_before": [round(x, 2) for x in load_before],
         "load_average_after": [round(x, 2) for x in os.getloadavg()],
         "seconds": round(time.time() - started, 1),
