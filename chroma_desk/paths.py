@@ -7,9 +7,20 @@ same folder as ``chroma_desk/resources``.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def _new_file_mode() -> int:
+    umask = os.umask(0o022)  # reading the umask means setting it; done once, at import
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+# what open() would give a new file; results written through mkstemp (0600) get this mode
+NEW_FILE_MODE = _new_file_mode()
 
 
 def resources_dir() -> Path:

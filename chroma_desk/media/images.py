@@ -17,20 +17,12 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from chroma_desk.color.lab import gray_lightness, lightness
+from chroma_desk.paths import NEW_FILE_MODE
 
 MAX_PIXELS = 200_000_000  # refuse larger images before decoding them
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS  # PIL's own guard at the same limit (it warns above it)
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff", ".gif"}
 FORMATS = {"png": ".png", "jpg": ".jpg", "jpeg": ".jpg", "tiff": ".tiff", "tif": ".tiff"}
-
-
-def _file_mode() -> int:
-    umask = os.umask(0o022)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
-_FILE_MODE = _file_mode()
 
 
 class ImageReadError(Exception):
@@ -363,7 +355,7 @@ def write_image(
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
-        os.chmod(tmp, _FILE_MODE)  # mkstemp makes 0600; a photo gets the usual permissions
+        os.chmod(tmp, NEW_FILE_MODE)  # mkstemp makes 0600; a photo gets the usual permissions
         os.replace(tmp, path)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)

@@ -27,7 +27,7 @@ import av
 import av.error
 import numpy as np
 
-from chroma_desk.media.images import _FILE_MODE
+from chroma_desk.paths import NEW_FILE_MODE
 
 VIDEO_SUFFIXES = {
     ".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".mpg", ".mpeg", ".ts", ".mts", ".m2ts",
@@ -706,7 +706,7 @@ class VideoWriter:
                 self._audio.close()
             self.container.close()
             self._closed = True
-            os.chmod(self.tmp, _FILE_MODE)  # mkstemp makes 0600; a result gets the usual mode
+            os.chmod(self.tmp, NEW_FILE_MODE)  # mkstemp makes 0600; a result gets the usual mode
             os.replace(self.tmp, self.path)
         except (av.error.FFmpegError, OSError) as exc:
             self.abort()

@@ -21,18 +21,10 @@ from safetensors.torch import save_file
 from torch import nn
 
 from chroma_desk.models.registry import build
+from chroma_desk.paths import NEW_FILE_MODE
 
 CARD_KEY = "chroma_desk.card"
 FORMAT_VERSION = 1
-
-
-def _file_mode() -> int:
-    umask = os.umask(0o022)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
-_FILE_MODE = _file_mode()
 
 
 class ModelFileError(Exception):
@@ -109,7 +101,7 @@ def save_model(
     os.close(fd)
     try:
         save_file(tensors, tmp, metadata={CARD_KEY: json.dumps(card)})
-        os.chmod(tmp, _FILE_MODE)  # mkstemp makes 0600; a model file gets the usual mode
+        os.chmod(tmp, NEW_FILE_MODE)  # mkstemp makes 0600; a model file gets the usual mode
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
