@@ -11,6 +11,7 @@ import os
 import sys
 import time
 
+from chroma_desk.commands import add_model_arguments
 from chroma_desk.engine.batch import (
     DEFAULT_BATCH,
     DEFAULT_SUFFIX,
@@ -32,16 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="result file for one photo; a folder for several photos or a folder "
         "(default: beside each photo; for a folder, a sibling folder named <folder>_color)",
     )
-    parser.add_argument(
-        "--model", metavar="NAME|PATH", help="model name (see `models list`) or .safetensors file"
-    )
-    parser.add_argument(
-        "--temperature",
-        "-t",
-        type=float,
-        metavar="T",
-        help="0..1: lower is more vivid, 1 is the mean colour (default: the model's own)",
-    )
+    add_model_arguments(parser)
     parser.add_argument(
         "--size", type=int, metavar="N", help="network working size, long side in pixels"
     )

@@ -12,6 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from chroma_desk.commands import add_model_arguments
 from chroma_desk.media.video import DEFAULT_CRF, DEFAULT_PRESET, OUTPUT_FORMATS
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -27,16 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=Path,
         help="result, .mp4/.m4v/.mov or .mkv (default: INPUT_color.mp4 beside the input)",
     )
-    parser.add_argument(
-        "--model", metavar="NAME|PATH", help="model name (see `models list`) or .safetensors file"
-    )
-    parser.add_argument(
-        "--temperature",
-        "-t",
-        type=float,
-        metavar="T",
-        help="0..1: lower is more vivid, 1 is the mean colour (default: the model's own)",
-    )
+    add_model_arguments(parser)
     parser.add_argument(
         "--size",
         type=int,

@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QSizePolicy,
     QToolBar,
     QToolButton,
     QVBoxLayout,
@@ -41,7 +40,7 @@ from chroma_desk.media.camera import (
 from chroma_desk.ui import settings
 from chroma_desk.ui.compare_view import SIDE, CompareView, ImagePyramid
 from chroma_desk.ui.icons import icon
-from chroma_desk.ui.model_picker import ModelPicker, TemperatureControl
+from chroma_desk.ui.model_picker import add_model_controls
 from chroma_desk.ui.state import AppState
 from chroma_desk.ui.video_tab import VIDEO_FILTER, preview_pyramid
 
@@ -146,14 +145,7 @@ class LiveTab(QWidget):
         self.start_button.clicked.connect(self.toggle)
         self.toolbar.addWidget(self.start_button)
         self.toolbar.addSeparator()
-        self.picker = ModelPicker(self.state, self.toolbar)
-        self.toolbar.addWidget(self.picker)
-        self.toolbar.addSeparator()
-        self.temperature = TemperatureControl(self.state, self.toolbar)
-        self.toolbar.addWidget(self.temperature)
-        spacer = QWidget(self.toolbar)
-        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        self.toolbar.addWidget(spacer)
+        self.picker, self.temperature = add_model_controls(self.toolbar, self.state)
         layout.addWidget(self.toolbar)
 
         self.view = CompareView(self)

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QSizePolicy,
     QSlider,
+    QToolBar,
     QToolButton,
     QWidget,
 )
@@ -370,3 +371,18 @@ class TemperatureControl(QWidget):
 
     def reset(self) -> None:
         self.state.set_temperature(self.default)
+
+
+def add_model_controls(
+    toolbar: QToolBar, state: AppState
+) -> tuple[ModelPicker, TemperatureControl]:
+    """The model picker, the temperature slider and a stretch, as every tab's toolbar has them."""
+    picker = ModelPicker(state, toolbar)
+    toolbar.addWidget(picker)
+    toolbar.addSeparator()
+    temperature = TemperatureControl(state, toolbar)
+    toolbar.addWidget(temperature)
+    spacer = QWidget(toolbar)
+    spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+    toolbar.addWidget(spacer)
+    return picker, temperature

@@ -50,7 +50,6 @@ from PySide6.QtWidgets import (
     QListView,
     QMenu,
     QMessageBox,
-    QSizePolicy,
     QSplitter,
     QStyle,
     QStyledItemDelegate,
@@ -76,7 +75,7 @@ from chroma_desk.ui.export_dialog import (
     remember_options,
 )
 from chroma_desk.ui.icons import icon
-from chroma_desk.ui.model_picker import ModelPicker, TemperatureControl
+from chroma_desk.ui.model_picker import add_model_controls
 from chroma_desk.ui.state import AppState
 
 log = logging.getLogger(__name__)
@@ -439,15 +438,8 @@ class PhotosTab(QWidget):
         self.toolbar.addSeparator()
         model_label = QLabel("Model", self.toolbar)
         self.toolbar.addWidget(model_label)
-        self.picker = ModelPicker(self.state, self.toolbar)
+        self.picker, self.temperature = add_model_controls(self.toolbar, self.state)
         self.picker.busyChanged.connect(self._import_busy)
-        self.toolbar.addWidget(self.picker)
-        self.toolbar.addSeparator()
-        self.temperature = TemperatureControl(self.state, self.toolbar)
-        self.toolbar.addWidget(self.temperature)
-        spacer = QWidget(self.toolbar)
-        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        self.toolbar.addWidget(spacer)
         for action in (*self.act_modes.values(),):
             self.toolbar.addAction(action)
         self.toolbar.addSeparator()

@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QPushButton,
-    QSizePolicy,
     QSpinBox,
     QSplitter,
     QToolBar,
@@ -49,7 +48,7 @@ from chroma_desk.media.video import (
 from chroma_desk.ui import settings
 from chroma_desk.ui.compare_view import SIDE, SPLIT, CompareView, ImagePyramid
 from chroma_desk.ui.icons import icon
-from chroma_desk.ui.model_picker import ModelPicker, TemperatureControl
+from chroma_desk.ui.model_picker import add_model_controls
 from chroma_desk.ui.state import AppState
 
 PREVIEW_LONG_SIDE = 960  # preview frames are reduced to this before they reach the window
@@ -172,14 +171,7 @@ class VideoTab(QWidget):
         self.act_open.setToolTip("Open a video file (or drop one on this tab)")
         self.act_open.triggered.connect(self.choose_clip)
         self.toolbar.addSeparator()
-        self.picker = ModelPicker(self.state, self.toolbar)
-        self.toolbar.addWidget(self.picker)
-        self.toolbar.addSeparator()
-        self.temperature = TemperatureControl(self.state, self.toolbar)
-        self.toolbar.addWidget(self.temperature)
-        spacer = QWidget(self.toolbar)
-        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        self.toolbar.addWidget(spacer)
+        self.picker, self.temperature = add_model_controls(self.toolbar, self.state)
         self.act_modes = {}
         for mode, name, tip in (
             (SPLIT, "split", "Before and after split by a divider (drag it)"),
