@@ -31,8 +31,20 @@ def astronaut() -> np.ndarray:
 
 
 @pytest.fixture(autouse=True)
-def user_models_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+def user_models_dir(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
     """Each test gets an empty per-user models folder, never the real one."""
     path = tmp_path_factory.mktemp("user-models")
     monkeypatch.setenv("CHROMA_DESK_MODELS", str(path))
+    return path
+
+
+@pytest.fixture(autouse=True)
+def user_runs_dir(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """The window's training runs go to a temporary folder, never the user's data folder."""
+    path = tmp_path_factory.mktemp("user-runs")
+    monkeypatch.setenv("CHROMA_DESK_RUNS", str(path))
     return path
