@@ -9,6 +9,8 @@ resumed run sees exactly the batches it would have seen.
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +31,9 @@ class FolderScan:
     gray: list[Path] = field(default_factory=list)
     unreadable: list[Path] = field(default_factory=list)
     other: list[Path] = field(default_factory=list)  # files that are not photos at all
+
+    def by_verdict(self, verdict: str) -> list[Path]:
+        return {"usable": self.usable, "gray": self.gray, "unreadable": self.unreadable}[verdict]
 
     def counts(self) -> dict[str, int]:
         return {
@@ -55,20 +60,61 @@ def mean_chroma(rgb: np.ndarray) -> float:
     return float(np.hypot(lab[..., 1], lab[..., 2]).mean())
 
 
-def scan_folder(folder: Path, gray_chroma: float = GRAY_CHROMA) -> FolderScan:
-    """Classify every file under ``folder`` (recursive), in a stable order."""
+def scan_folder(
+    folder: Path, gray_chroma: float = GRAY_CHROMA, cache: Path | None = None
+) -> FolderScan:
+    """Classify every file under ``folder`` (recursive), in a stable order.
+
+    ``cache``: a JSON file remembering each photo's verdict by size and modification time, so a
+    resumed run over 100,000 photos does not open them all again (a changed file is re-read).
+    """
+    known = _read_scan_cache(cache, gray_chroma)
+    verdicts: dict[str, list] = {}
     scan = FolderScan()
     for path in sorted(p for p in Path(folder).rglob("*") if p.is_file()):
         if path.suffix.lower() not in PHOTO_SUFFIXES or path.name.startswith("."):
             scan.other.append(path)
             continue
-        try:
-            small = load_rgb(path, SCAN_SIDE)
-        except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
-            scan.unreadable.append(path)
-            continue
-        (scan.usable if mean_chroma(small) >= gray_chroma else scan.gray).append(path)
+        stat = path.stat()
+        stamp = [stat.st_size, stat.st_mtime_ns]
+        entry = known.get(str(path))
+        verdict = entry[2] if entry and entry[:2] == stamp else _classify(path, gray_chroma)
+        verdicts[str(path)] = [*stamp, verdict]
+        scan.by_verdict(verdict).append(path)
+    if cache is not None:
+        _write_scan_cache(cache, gray_chroma, verdicts)
     return scan
+
+
+def _classify(path: Path, gray_chroma: float) -> str:
+    try:
+        small = load_rgb(path, SCAN_SIDE)
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        return "unreadable"
+    return "usable" if mean_chroma(small) >= gray_chroma else "gray"
+
+
+def _read_scan_cache(cache: Path | None, gray_chroma: float) -> dict[str, list]:
+    if cache is None or not cache.is_file():
+        return {}
+    try:
+        data = json.loads(cache.read_text())
+    except (OSError, ValueError):
+        return {}  # a damaged cache is only a slower start
+    if not isinstance(data, dict) or data.get("gray_chroma") != gray_chroma:
+        return {}
+    files = data.get("files")
+    return files if isinstance(files, dict) else {}
+
+
+def _write_scan_cache(cache: Path, gray_chroma: float, verdicts: dict[str, list]) -> None:
+    tmp = cache.with_name(cache.name + ".part")
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(json.dumps({"gray_chroma": gray_chroma, "files": verdicts}))
+        os.replace(tmp, cache)
+    except OSError:
+        tmp.unlink(missing_ok=True)  # no cache is fine; the run itself must not fail for it
 
 
 def split_train_val(

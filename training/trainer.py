@@ -106,9 +106,9 @@ class Trainer:
     # -- setup --------------------------------------------------------------------------------
 
     def _prepare_data(self) -> None:
-        scan = scan_folder(Path(self.cfg.data))
+        scan = scan_folder(Path(self.cfg.data), cache=self.run_dir / "scan-data.json")
         if self.cfg.val:
-            val_scan = scan_folder(Path(self.cfg.val))
+            val_scan = scan_folder(Path(self.cfg.val), cache=self.run_dir / "scan-val.json")
             train_paths, val_paths = scan.usable, val_scan.usable
         else:
             train_paths, val_paths = split_train_val(scan.usable)

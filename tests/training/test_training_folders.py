@@ -168,3 +168,29 @@ def test_gan_discriminator_width_is_a_setting(tiny_folder, tmp_path) -> None:
     first = [v for k, v in state.items() if k.startswith("d.") and v.ndim == 4][0]
     assert first.shape[0] == 8  # the PatchGAN's first layer has disc_width channels
     assert load_model(out / "model.safetensors").card["training"]["recipe"]["disc_width"] == 8
+
+
+def test_folder_scan_is_remembered_and_changed_files_are_read_again(tmp_path, monkeypatch):
+    import training.data as data_module
+
+    folder = tmp_path / "photos"
+    paths = write_photos(folder, count=3, side=64)
+    Image.fromarray(data.camera()[::8, ::8]).save(folder / "gray.png")
+    cache = tmp_path / "run" / "scan.json"
+    first = data_module.scan_folder(folder, cache=cache)
+    assert first.counts() == {"usable": 3, "near_gray": 1, "unreadable": 0, "not_photos": 0}
+
+    opened = []
+    real_load = data_module.load_rgb
+    monkeypatch.setattr(
+        data_module, "load_rgb", lambda p, s=None: opened.append(p) or real_load(p, s)
+    )
+    again = data_module.scan_folder(folder, cache=cache)
+    assert again.usable == first.usable and again.gray == first.gray and opened == []
+
+    paths[0].write_bytes(b"no longer a photo")  # changed: size and time differ
+    third = data_module.scan_folder(folder, cache=cache)
+    assert opened == [paths[0]] and third.unreadable == [paths[0]]
+
+    cache.write_text("{ damaged")
+    assert data_module.scan_folder(folder, cache=cache).counts() == third.counts()
