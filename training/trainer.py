@@ -525,6 +525,7 @@ class Trainer:
                 num_workers=cfg.workers,
                 drop_last=len(sampler) >= cfg.batch,
                 pin_memory=self.device.type == "cuda",
+                worker_init_fn=_leave_stop_signals_to_the_trainer,
             )
             for lab in loader:
                 losses = self.train_step(lab)
@@ -557,6 +558,14 @@ class Trainer:
             else:
                 self.epoch += 1
                 self.offset = 0
+
+
+def _leave_stop_signals_to_the_trainer(_worker_id: int) -> None:
+    """DataLoader workers ignore SIGINT/SIGTERM: a Ctrl+C or a kill sent to the whole process
+    group must reach the trainer alone, which finishes its step, saves and stops the workers.
+    (A worker that died of the signal would instead fail the run before it could save.)"""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
 def _upsample(x: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
