@@ -1,6 +1,7 @@
 """Copy a run's model file into resources/models under a bundled name, with its card completed.
 
-Usage: .venv/bin/python scripts/bundle_model.py RUN_DIR NAME [--placeholder] [--title TITLE]
+Usage: .venv/bin/python scripts/bundle_model.py RUN_DIR NAME [--title TITLE] [--recipe CMD]
+       [--previous-stage MODEL] [--placeholder]
 """
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from chroma_desk.models.checkpoint import load_model, save_model
+from chroma_desk.models.checkpoint import load_model, read_card, save_model
 from chroma_desk.models.library import bundled_dir
 
 DATA_RIGHTS = (
@@ -26,6 +27,11 @@ def main() -> None:
     parser.add_argument("--placeholder", action="store_true")
     parser.add_argument("--title", default="")
     parser.add_argument("--recipe", default="", help="command that reproduces the model")
+    parser.add_argument(
+        "--previous-stage",
+        type=Path,
+        help="the model this run fine-tuned (--init): its training is kept in the card",
+    )
     args = parser.parse_args()
     model = load_model(args.run_dir / "model.safetensors")
     card = dict(model.card)
@@ -33,6 +39,12 @@ def main() -> None:
     card["title"] = args.title or card.get("title") or args.name
     card["licence"] = DATA_RIGHTS
     card["placeholder"] = args.placeholder
+    if args.previous_stage:
+        before = read_card(args.previous_stage)
+        earlier = before["training"].get("previous_stages", [])
+        stage = {**before["training"], "recipe_command": before.get("recipe_command", "")}
+        stage.pop("previous_stages", None)
+        card["training"] = {**card["training"], "previous_stages": [*earlier, stage]}
     if args.recipe:
         card["recipe_command"] = args.recipe
     if args.placeholder:
