@@ -20,6 +20,7 @@ import argparse
 import json
 import os
 import platform
+import shlex
 import shutil
 import statistics
 import sys
@@ -191,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
         args.markdown.write_text(markdown(report))
         print(f"written {args.markdown}")
         return 0
-    command = " ".join(["scripts/compare_architectures.py", *(argv or sys.argv[1:])])
+    command = _command_line(argv if argv is not None else sys.argv[1:])
 
     entries = [e for e in ENTRIES if not args.only or e[0] in args.only]
     args.work.mkdir(parents=True, exist_ok=True)
@@ -266,6 +267,19 @@ def _throughput(report: dict, arch: str, kind: str, threads: int, key: str) -> s
         if row["architecture"] == arch and row["kind"] == kind and row["threads"] == threads:
             return f"{row[key]:.1f}"
     return "-"
+
+
+def _command_line(argv: list[str]) -> str:
+    """The command that ran, for the page: shell-quoted, without the page's own text options."""
+    shown, skip = [], False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg in ("--conditions", "--reading", "--train-command"):
+            skip = True
+        else:
+            shown.append(arg)
+    return shlex.join(["scripts/compare_architectures.py", *shown])
 
 
 def _throughput_named(report: dict, name: str, threads: int) -> str:
@@ -382,8 +396,7 @@ def markdown(report: dict) -> str:
             f"forward, loss, backward, Adam; the GAN adds its discriminator step) at "
             f"{thr['size']} px, batch {thr['batch']}, mean of {thr['steps']} steps after "
             f"{thr['warmup']} warm-up; data loading left out; on an idle machine (load average "
-            f'{thr["load_average_before"][0]:.1f} before). "One core" is images per second of '
-            "the process's CPU time with one thread. A second thread gives "
+            f"{thr['load_average_before'][0]:.1f} before). A second thread gives "
             f"{_speedups(thr)} the images per second of one: small convolutions and "
             "depthwise layers split poorly across cores. "
             f"`lite-unet` as a GAN (adversarial phase) trains at {gan} img/s on one thread, "
