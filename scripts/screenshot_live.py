@@ -12,10 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
-import tempfile
-import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -31,34 +28,21 @@ def main() -> int:
     parser.add_argument("--frames", type=int, default=40, help="frames shown before the grab")
     parser.add_argument("--theme", default="dark", choices=["light", "dark", "system"])
     args = parser.parse_args()
-    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    tmp = Path(tempfile.mkdtemp(prefix="chroma-shot-"))
-    os.environ["CHROMA_DESK_SETTINGS_DIR"] = str(tmp / "settings")
-
-    import qasync
     from screenshot_video import clip_photos
+    from shotkit import start_app, until
+
+    app, loop, tmp = start_app(args.theme)
 
     from chroma_desk.media import clips
     from chroma_desk.models.checkpoint import read_card
     from chroma_desk.models.library import resolve_model
-    from chroma_desk.ui import settings
-    from chroma_desk.ui.app import create_application
     from chroma_desk.ui.main_window import MainWindow
     from chroma_desk.ui.state import AppState
-    from chroma_desk.ui.theme import apply_theme
 
     model = resolve_model(args.model)
     film = tmp / "camera.mp4"
     clips.write_clip(film, list(clips.shots(clip_photos(), (640, 480), 90)), 30, gray=True)
-
-    app = create_application([sys.argv[0]])
-    settings.set_value("view/theme", args.theme)
-    apply_theme(app, args.theme)
-    temperature = float(read_card(model).get("default_temperature", 0.38))
-    state = AppState(model, temperature)
-    loop = qasync.QEventLoop(app)
-    asyncio.set_event_loop(loop)
+    state = AppState(model, float(read_card(model).get("default_temperature", 0.38)))
     window = MainWindow(state)
     tab = window.extra_tabs["Live"]
     window.tabs.setCurrentWidget(tab)
@@ -68,12 +52,6 @@ def main() -> int:
     tab.output_folder = tmp / "Live"
     tab._show_folder()
     tab.use_file_source(film)
-
-    async def until(condition, seconds: float) -> bool:
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline and not condition():
-            await asyncio.sleep(0.05)
-        return condition()
 
     async def drive() -> None:
         photos = window.photos

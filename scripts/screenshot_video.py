@@ -11,14 +11,13 @@ Runs offscreen when there is no display; settings go to a temporary folder.
 from __future__ import annotations
 
 import argparse
-import os
+import asyncio
 import sys
-import tempfile
-import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "scripts"))
 VAL = REPO.parent / "shared" / "datasets" / "val"
 # val photos that make a nature-film clip (a pond, an elephant by the water, zebras on grass)
 PREFERRED = ["145079.jpg", "107045.jpg", "16068.jpg"]
@@ -51,37 +50,21 @@ def main() -> int:
     parser.add_argument("--at", type=float, default=0.45, help="fraction done when grabbed")
     parser.add_argument("--theme", default="dark", choices=["light", "dark", "system"])
     args = parser.parse_args()
-    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    tmp = Path(tempfile.mkdtemp(prefix="chroma-shot-"))
-    os.environ["CHROMA_DESK_SETTINGS_DIR"] = str(tmp / "settings")
+    from shotkit import start_app, until
+
+    app, loop, tmp = start_app(args.theme)
 
     from chroma_desk.media import clips
+    from chroma_desk.models.checkpoint import read_card
     from chroma_desk.models.library import resolve_model
-    from chroma_desk.ui import settings
-    from chroma_desk.ui.app import create_application
     from chroma_desk.ui.state import AppState
-    from chroma_desk.ui.theme import apply_theme
 
     model = resolve_model(args.model)
     film = tmp / "safari-1958.mp4"
     frames = list(clips.shots(clip_photos(), (960, 540), 60))
     clips.write_clip(film, frames, 25, gray=True)
-
-    app = create_application([sys.argv[0]])
-    settings.set_value("view/theme", args.theme)
-    apply_theme(app, args.theme)
-    from chroma_desk.models.checkpoint import read_card
-
-    temperature = float(read_card(model).get("default_temperature", 0.38))
-    state = AppState(model, temperature)
+    state = AppState(model, float(read_card(model).get("default_temperature", 0.38)))
     width, height = (int(v) for v in args.size.split("x"))
-    import asyncio
-
-    import qasync
-
-    loop = qasync.QEventLoop(app)
-    asyncio.set_event_loop(loop)
     try:
         from chroma_desk.ui.main_window import MainWindow
 
@@ -99,12 +82,6 @@ def main() -> int:
     (tmp / "Videos").mkdir()
     tab.output_edit.setText(str(tmp / "Videos" / "safari-1958_color.mp4"))
     total = len(frames)
-
-    async def until(condition, seconds: float) -> bool:
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline and not condition():
-            await asyncio.sleep(0.05)
-        return condition()
 
     async def drive() -> None:
         photos = getattr(window, "photos", None)
