@@ -362,6 +362,31 @@ def load_history(run_dir: Path) -> RunHistory:
     return history
 
 
+DISCRIMINATOR_WON = 0.01  # mean discriminator loss under this: it tells real from fake at will
+WON_WINDOW = 20  # logged steps looked at
+
+
+def discriminator_hint(history: RunHistory) -> str | None:
+    """A plain warning when a GAN run's discriminator has won, else None.
+
+    Once the discriminator separates real from generated colour at will (its loss near 0), the
+    adversarial term stops teaching and the run goes on as mostly L1: accurate, muted colour.
+    Seen in the bundled lite-gan's second stage (a fresh discriminator won by step 400).
+    """
+    d = history.losses.get("d")
+    if d is None or len(d) < WON_WINDOW:
+        return None
+    recent = d.values[-WON_WINDOW:]
+    if sum(recent) / len(recent) >= DISCRIMINATOR_WON:
+        return None
+    return (
+        "The discriminator is winning (its loss is near 0): the adversarial part has stopped "
+        "teaching, and the run now learns mostly from L1, which gives accurate but muted "
+        "colour. More steps will not bring colour back; a classification run is the way to "
+        "more vivid colour."
+    )
+
+
 def smooth(values: list[float], weight: float = 0.9) -> list[float]:
     """Debiased exponential moving average (as TensorBoard draws it); weight 0 is no smoothing."""
     out, last, norm = [], 0.0, 0.0

@@ -574,7 +574,8 @@ class CurveChart(QFrame):
             lo, hi = max(lo, 1e-12), max(hi, 1e-12)
             lo, hi = lo / 1.15, hi * 1.15
         else:
-            pad = (hi - lo) * 0.08 or abs(hi) * 0.1 or 1.0
+            span = hi - lo  # a flat curve (smoothing leaves float noise) gets a range around it
+            pad = span * 0.08 if span > 1e-6 * max(abs(hi), 1e-3) else abs(hi) * 0.1 or 1.0
             lo, hi = lo - pad, hi + pad
         self.y_axis.setRange(lo, hi)
         if isinstance(self.y_axis, QValueAxis):
@@ -1490,6 +1491,13 @@ class RunView(QWidget):
             self._redraw_pending = True
             QTimer.singleShot(REDRAW_MS, self.redraw)
 
+    @staticmethod
+    def _show_discriminator_hint(chart: CurveChart, hint: str | None) -> None:
+        label = LOSS_LABELS["d"]
+        chart.title.setText(f"{label} \N{EM DASH} winning" if hint else label)
+        chart.title.setToolTip(hint or "loss \u201cd\u201d")
+        chart.title.setStyleSheet("color: #d97706;" if hint else "")
+
     def redraw(self) -> None:
         self._redraw_pending = False
         s = self.session
@@ -1512,6 +1520,8 @@ class RunView(QWidget):
                 x_range,
             )
             chart.value.setText(f"{series.last:.4g}" if series.last is not None else "")
+        if "d" in self.loss_charts:
+            self._show_discriminator_hint(self.loss_charts["d"], runs.discriminator_hint(h))
         self._layout_charts()
         self._fill_metric_combo(h)
         group = self.metric_combo.currentData()

@@ -280,3 +280,33 @@ def test_reopened_tab_shows_old_runs_and_asks_before_closing(
     finally:
         dummy.kill()
         dummy.wait()
+
+
+# discriminator loss every 100 steps of the bundled lite-gan's stage 2 (runs/lite-gan-2): a
+# fresh discriminator that won by step 400 and kept winning
+STAGE2_D = [0.64, 0.38, 0.49, 0.062, 0.012, 0.0041, 0.044, 0.0034, 0.0035, 0.0014, 0.0011, 0.0008]
+
+
+def _write_gan_run(folder: Path, d_every_100: list[float]) -> None:
+    folder.mkdir(parents=True)
+    config = {"kind": "gan", "arch": "lite-unet", "name": folder.name, "steps": 1200}
+    events = [{"event": "start", "time": 1.0, "config": config, "step": 0, "device": "cpu"}]
+    for step in range(10, 100 * len(d_every_100) + 1, 10):
+        d = float(np.interp(step, np.arange(1, len(d_every_100) + 1) * 100, d_every_100))
+        losses = {"l1": 0.07, "d": d, "g_gan": -np.log(max(d, 1e-4))}
+        events.append({"event": "step", "time": 1.0 + step, "step": step, "losses": losses})
+    (folder / "events.jsonl").write_text("".join(json.dumps(e) + "\n" for e in events))
+
+
+def test_a_winning_discriminator_is_pointed_out(loop, make_tab, tmp_path: Path) -> None:
+    _write_gan_run(tmp_path / "runs" / "won", STAGE2_D)
+    _write_gan_run(tmp_path / "runs" / "balanced", [0.64, 0.38, 0.49, 0.52, 0.45, 0.6] * 2)
+    tab = make_tab()
+    tab.select_run(tab.runs_dir / "won")
+    tab.view.redraw()
+    title = tab.view.loss_charts["d"].title
+    assert "winning" in title.text() and "mostly from L1" in title.toolTip()
+    tab.select_run(tab.runs_dir / "balanced")
+    tab.view.redraw()
+    title = tab.view.loss_charts["d"].title
+    assert title.text() == "Discriminator" and "winning" not in title.toolTip()
