@@ -3,7 +3,8 @@
 # warm-up steps and ~500 cGAN steps in 100 minutes) trained on in the adversarial phase with a
 # fresh, narrower PatchGAN (--disc-width 32: the GAN step at twice the speed on a CPU).
 # Same data, crops and loss weights; a new seed so the photo order differs from stage 1.
-# The bundled run: 1,250 steps in 51 minutes of training, 1 thread beside other jobs.
+# The bundled run: 1,250 steps in 51 minutes of training, 1 thread beside other jobs. Its log:
+# the fresh discriminator won by step 400 (loss ~0.001), so the stage acted mostly as more L1.
 # Add --resume to continue a stopped run. Then: scripts/bundle_model.py runs/lite-gan-2 lite-gan
 set -euo pipefail
 cd "$(dirname "$0")/../.."
