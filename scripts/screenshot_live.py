@@ -28,21 +28,16 @@ def main() -> int:
     parser.add_argument("--frames", type=int, default=40, help="frames shown before the grab")
     parser.add_argument("--theme", default="dark", choices=["light", "dark", "system"])
     args = parser.parse_args()
-    from screenshot_video import clip_photos
-    from shotkit import start_app, until
+    from shotkit import app_state, clip_photos, start_app, until
 
     app, loop, tmp = start_app(args.theme)
 
     from chroma_desk.media import clips
-    from chroma_desk.models.checkpoint import read_card
-    from chroma_desk.models.library import resolve_model
     from chroma_desk.ui.main_window import MainWindow
-    from chroma_desk.ui.state import AppState
 
-    model = resolve_model(args.model)
+    model, state = app_state(args.model)
     film = tmp / "camera.mp4"
     clips.write_clip(film, list(clips.shots(clip_photos(), (640, 480), 90)), 30, gray=True)
-    state = AppState(model, float(read_card(model).get("default_temperature", 0.38)))
     window = MainWindow(state)
     tab = window.extra_tabs["Live"]
     window.tabs.setCurrentWidget(tab)

@@ -18,28 +18,6 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "scripts"))
-VAL = REPO.parent / "shared" / "datasets" / "val"
-# val photos that make a nature-film clip (a pond, an elephant by the water, zebras on grass)
-PREFERRED = ["145079.jpg", "107045.jpg", "16068.jpg"]
-
-
-def clip_photos():
-    import cv2
-
-    from chroma_desk.media import clips
-
-    if VAL.is_dir():
-        photos = []
-        for name in PREFERRED:
-            bgr = cv2.imread(str(VAL / name))
-            if bgr is not None:
-                photos.append(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
-        if len(photos) >= 2:
-            return photos[:3]
-        found = clips.load_photos(VAL, 3)
-        if found:
-            return found
-    return clips.skimage_photos()[:3]
 
 
 def main() -> int:
@@ -50,20 +28,16 @@ def main() -> int:
     parser.add_argument("--at", type=float, default=0.45, help="fraction done when grabbed")
     parser.add_argument("--theme", default="dark", choices=["light", "dark", "system"])
     args = parser.parse_args()
-    from shotkit import start_app, until
+    from shotkit import app_state, clip_photos, start_app, until
 
     app, loop, tmp = start_app(args.theme)
 
     from chroma_desk.media import clips
-    from chroma_desk.models.checkpoint import read_card
-    from chroma_desk.models.library import resolve_model
-    from chroma_desk.ui.state import AppState
 
-    model = resolve_model(args.model)
+    model, state = app_state(args.model)
     film = tmp / "safari-1958.mp4"
     frames = list(clips.shots(clip_photos(), (960, 540), 60))
     clips.write_clip(film, frames, 25, gray=True)
-    state = AppState(model, float(read_card(model).get("default_temperature", 0.38)))
     width, height = (int(v) for v in args.size.split("x"))
     try:
         from chroma_desk.ui.main_window import MainWindow
