@@ -178,7 +178,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self.photos.currentPhotoChanged.connect(lambda _item: self._update_title())
         self.photos.infoChanged.connect(self._update_info)
-        self.photos.busyChanged.connect(self._update_busy)
+        self.photos.activityChanged.connect(self._update_busy)
         self.photos.message.connect(self._show_message)
         self.state.modelChanged.connect(lambda _p: self._update_info())
         self.state.modelAdded.connect(lambda _p: self.photos.picker.refresh())

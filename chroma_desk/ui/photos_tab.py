@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import OrderedDict, deque
-from dataclasses import dataclass, field, replace
+from collections import deque
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +36,6 @@ from PySide6.QtGui import (
     QDesktopServices,
     QFont,
     QFontMetrics,
-    QImage,
     QKeySequence,
     QPainter,
     QPainterPath,
@@ -61,9 +60,9 @@ from PySide6.QtWidgets import (
 )
 
 from chroma_desk.engine.batch import Task, colorize_files
-from chroma_desk.engine.colorizer import Colorizer, Prediction
+from chroma_desk.engine.colorizer import Colorizer
 from chroma_desk.engine.export_plan import existing_targets, plan_export
-from chroma_desk.media.images import ImageReadError, find_images
+from chroma_desk.media.images import ImageReadError
 from chroma_desk.models.checkpoint import ModelFileError, read_card
 from chroma_desk.ui import jobs, settings
 from chroma_desk.ui.aio import Worker, spawn
@@ -76,59 +75,38 @@ from chroma_desk.ui.export_dialog import (
 )
 from chroma_desk.ui.icons import icon
 from chroma_desk.ui.model_picker import add_model_controls
+from chroma_desk.ui.photo_queue import (
+    DONE,
+    ERROR,
+    QUEUED,
+    STATUS_TEXT,
+    STOPPED,
+    WAITING,
+    WORKING,
+    PhotoItem,
+    PhotoQueue,
+)
 from chroma_desk.ui.state import AppState
 
 log = logging.getLogger(__name__)
 
-QUEUED, WORKING, DONE, ERROR, WAITING, STOPPED = (
-    "queued",
-    "working",
-    "done",
-    "error",
-    "waiting",
-    "stopped",
-)
-STATUS_TEXT = {
-    QUEUED: "Queued",
-    WORKING: "Colourizing…",
-    DONE: "Colourized",
-    WAITING: "Waiting for a model",
-    STOPPED: "Not colourized (stopped)",
-}
 FULL_RENDER_DELAY_MS = 220  # after the slider rests, render the full resolution
-PREDICTION_BUDGET = 768 * 2**20  # raw network outputs kept in memory (least recently used go)
 SAVE_FILTERS = "PNG (*.png);;JPEG (*.jpg *.jpeg);;TIFF (*.tif *.tiff)"
 
 
-@dataclass(eq=False)
-class PhotoItem:
-    path: Path
-    root: Path
-    status: str = QUEUED
-    error: str | None = None
-    size: tuple[int, int] | None = None
-    prediction: Prediction | None = None  # raw output; lightness reduced to thumbnail size
-    predicted_by: int = -1  # model generation that made ``prediction``
-    thumbnail: QImage | None = None
-    colour_thumbnail: QImage | None = None
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def name(self) -> str:
-        return self.path.name
-
-    def short_error(self) -> str:
-        text = self.error or ""
-        prefix = f"{self.path}: "
-        return text[len(prefix) :] if text.startswith(prefix) else text
-
-
 class PhotoListModel(QAbstractListModel):
+    """The view's window on a ``PhotoQueue``: list changes go through here so views follow."""
+
     ItemRole = Qt.ItemDataRole.UserRole + 1
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, queue: PhotoQueue, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.items: list[PhotoItem] = []
+        self.queue = queue
+        queue.on_change.append(self.changed)
+
+    @property
+    def items(self) -> list[PhotoItem]:
+        return self.queue.items
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
         return 0 if parent.isValid() else len(self.items)
@@ -143,40 +121,43 @@ class PhotoListModel(QAbstractListModel):
             lines = [str(item.path)]
             if item.size:
                 lines.append(f"{item.size[0]} × {item.size[1]}")
-            lines.append(item.error if item.status == ERROR else STATUS_TEXT.get(item.status, ""))
+            lines.append(item.status_text())
             lines.extend(item.notes)
             return "\n".join(line for line in lines if line)
         if role == self.ItemRole:
             return item
         return None
 
-    def add(self, items: list[PhotoItem]) -> None:
+    def insert(self, items: list[PhotoItem], row: int | None = None) -> None:
         if not items:
             return
-        start = len(self.items)
+        start = len(self.items) if row is None else max(0, min(row, len(self.items)))
         self.beginInsertRows(QModelIndex(), start, start + len(items) - 1)
-        self.items.extend(items)
+        self.queue.insert(items, start)
         self.endInsertRows()
 
-    def remove(self, item: PhotoItem) -> None:
-        if item in self.items:
-            row = self.items.index(item)
+    def remove(self, item: PhotoItem) -> int:
+        row = self.queue.row_of(item)
+        if row >= 0:
             self.beginRemoveRows(QModelIndex(), row, row)
-            del self.items[row]
+            self.queue.remove(item)
             self.endRemoveRows()
+        return row
 
-    def clear(self) -> None:
+    def clear(self) -> list[PhotoItem]:
         self.beginResetModel()
-        self.items = []
+        removed = self.queue.clear()
         self.endResetModel()
+        return removed
 
     def changed(self, item: PhotoItem) -> None:
-        if item in self.items:
-            index = self.index(self.items.index(item))
+        row = self.queue.row_of(item)
+        if row >= 0:
+            index = self.index(row)
             self.dataChanged.emit(index, index)
 
     def row_of(self, item: PhotoItem) -> int:
-        return self.items.index(item) if item in self.items else -1
+        return self.queue.row_of(item)
 
 
 class PhotoDelegate(QStyledItemDelegate):
@@ -280,7 +261,8 @@ class PhotosTab(QWidget):
 
     currentPhotoChanged = Signal(object)  # PhotoItem | None
     infoChanged = Signal()  # size, model, timings changed (status bar)
-    busyChanged = Signal(str)  # what is running, "" when idle
+    busyChanged = Signal(bool)  # the tab protocol: True while background work runs
+    activityChanged = Signal(str)  # what is running, in words ("" when idle)
     message = Signal(str, int)  # a status bar message and its timeout in ms
     renderFinished = Signal()  # a render of the current photo was shown (tests)
     batchFinished = Signal(int, int, bool)  # written, failed, cancelled
@@ -290,11 +272,9 @@ class PhotosTab(QWidget):
         self.state = state
         self.colorizer: Colorizer | None = None
         self.model_error: str | None = None
-        self._model_gen = 0
+        self.queue = PhotoQueue()
         self._model_task: asyncio.Task | None = None
         self._workers = {name: Worker(name) for name in ("model", "render", "thumbs")}
-        self._pending: deque[PhotoItem] = deque()
-        self._recent: OrderedDict[int, PhotoItem] = OrderedDict()  # predictions, oldest first
         self._predict_task: asyncio.Task | None = None
         self._predict_gen = -1
         self._thumb_queue: deque[PhotoItem] = deque()
@@ -308,6 +288,7 @@ class PhotosTab(QWidget):
         self._batch_progress: tuple[int, int] | None = None
         self._thumbs_task: asyncio.Task | None = None
         self._import_message = ""
+        self.activity = ""  # what ``activityChanged`` last said
         self._closing = False
         self.rendered_temperature: float | None = None
         self.renders = 0  # full or preview renders shown (tests)
@@ -471,7 +452,7 @@ class PhotosTab(QWidget):
         self.add_button = header.itemAt(1).widget()
         self.add_button.setIcon(icon("add"))
         side_layout.addLayout(header)
-        self.model = PhotoListModel(self)
+        self.model = PhotoListModel(self.queue, self)
         self.list = QListView(side)
         self.list.setObjectName("photoList")
         self.list.setModel(self.model)
@@ -519,22 +500,19 @@ class PhotosTab(QWidget):
 
     @property
     def items(self) -> list[PhotoItem]:
-        return self.model.items
+        return self.queue.items
 
     @property
     def current_item(self) -> PhotoItem | None:
         return self._current_item
 
+    @property
+    def _model_gen(self) -> int:
+        return self.queue.generation
+
     def add_paths(self, paths: list[str | Path], remember: bool = True) -> int:
         """Add photos, folders (recursive) or globs; returns how many were added."""
-        known = {item.path.resolve() for item in self.items}
-        new: list[PhotoItem] = []
-        for path, root in find_images([Path(p) for p in paths]):
-            key = path.resolve()
-            if key in known:
-                continue
-            known.add(key)
-            new.append(PhotoItem(path, root))
+        new = self.queue.new_items(paths)
         if remember and paths:
             settings.add_recent([Path(p).resolve() for p in paths if Path(p).exists()])
             first = Path(paths[0])
@@ -543,15 +521,10 @@ class PhotosTab(QWidget):
             if paths:
                 self.message.emit("No new photos found there.", 5000)
             return 0
-        for item in new:
-            if self.colorizer is None and self._model_task is None:
-                item.status = WAITING
-        self.model.add(new)
+        self.model.insert(new)
         self._thumb_queue.extend(new)
         self._start_thumbnails()
-        if self.colorizer is not None or self._model_task is not None:
-            self._pending.extend(new)
-            self._kick()
+        self._kick()
         if self._current_item is None:
             self.select(new[0])
         self._update_count()
@@ -587,9 +560,8 @@ class PhotosTab(QWidget):
         item = self._current_item
         if item is None:
             return
-        row = self.model.row_of(item)
+        row = self.model.remove(item)
         self._forget(item)
-        self.model.remove(item)
         if self.items:
             self.select(self.items[min(row, len(self.items) - 1)])
         else:
@@ -597,22 +569,18 @@ class PhotosTab(QWidget):
         self._update_count()
 
     def clear(self) -> None:
-        for item in list(self.items):
+        for item in self.model.clear():
             self._forget(item)
-        self.model.clear()
         self._set_current(None)
         self._update_count()
 
     def _forget(self, item: PhotoItem) -> None:
-        self._recent.pop(id(item), None)
-        if item in self._pending:
-            self._pending.remove(item)
         if item in self._thumb_queue:
             self._thumb_queue.remove(item)
 
     def _update_count(self) -> None:
         n = len(self.items)
-        errors = sum(1 for i in self.items if i.status == ERROR)
+        errors = self.queue.error_count()
         text = f"Photos  ·  {n}" if n else "Photos"
         if errors:
             text += f"  ·  {errors} with errors"
@@ -690,29 +658,14 @@ class PhotosTab(QWidget):
                 "Choose “Load model file…” or “Import official Zhang et al. weights…” in the "
                 "Model menu to colourize.",
             )
-        for item in self.items:
-            if item.status in (QUEUED, WORKING):
-                item.status = WAITING
-                self.model.changed(item)
+        self.queue.model_missing()
         self._update_busy()
         self.infoChanged.emit()
 
     def _model_changed(self, path: Path) -> None:
-        self._model_gen += 1
         self.colorizer = None
         self.model_error = None
-        self._pending.clear()
-        self._recent.clear()
-        for item in self.items:
-            item.prediction = None
-            if item.status != ERROR:
-                item.status = QUEUED
-            self.model.changed(item)
-        ordered = list(self.items)
-        if self._current_item in ordered:
-            ordered.remove(self._current_item)
-            ordered.insert(0, self._current_item)
-        self._pending.extend(i for i in ordered if i.status == QUEUED)
+        self.queue.model_changed()
         self.view.set_message(None)
         self.view.set_after(None)
         if self.opened is not None:
@@ -730,11 +683,7 @@ class PhotosTab(QWidget):
                 self.model_error = str(exc) if isinstance(exc, ModelFileError) else f"{path}: {exc}"
                 self.view.set_busy(None)
                 self.view.set_message("Could not load the model", self.model_error)
-                for item in self.items:
-                    if item.status == QUEUED:
-                        item.status = WAITING
-                        self.model.changed(item)
-                self._pending.clear()
+                self.queue.model_missing()
                 self.message.emit(self.model_error, 10000)
                 self._update_busy()
                 self.infoChanged.emit()
@@ -764,7 +713,7 @@ class PhotosTab(QWidget):
 
     def _kick(self) -> None:
         """Make sure the queue is being worked through (with the current model)."""
-        if self.colorizer is None or not self._pending or self._closing:
+        if self.colorizer is None or not self.queue.has_pending() or self._closing:
             self._update_busy()
             return
         if (
@@ -777,35 +726,22 @@ class PhotosTab(QWidget):
         self._predict_task = spawn(self._predict_loop(self._model_gen), self._task_failed)
         self._update_busy()
 
-    def _prioritise(self, item: PhotoItem) -> None:
-        if item in self._pending:
-            self._pending.remove(item)
-        if item.status in (QUEUED, STOPPED):
-            item.status = QUEUED
-            self._pending.appendleft(item)
-            self.model.changed(item)
-            self._kick()
-
     def _requeue(self, item: PhotoItem) -> None:
-        item.prediction = None
-        item.status = QUEUED
-        item.error = None
-        self.model.changed(item)
-        self._prioritise(item)
+        self.queue.requeue(item)
+        self._kick()
+        self._update_count()
         if item is self._current_item:
             self._set_current(item, force=True)
 
     async def _predict_loop(self, gen: int) -> None:
         worker = self._workers["model"]
-        while self._pending and not self._closing and gen == self._model_gen:
+        while not self._closing and gen == self._model_gen:
             colorizer = self.colorizer
             if colorizer is None:
                 break
-            item = self._pending.popleft()
-            if item.status != QUEUED or self.model.row_of(item) < 0:
-                continue
-            item.status = WORKING
-            self.model.changed(item)
+            item = self.queue.next_pending()
+            if item is None:
+                break
             self._update_busy()
             try:
                 result = await worker.run(
@@ -818,17 +754,12 @@ class PhotosTab(QWidget):
                 log.exception("colourizing %s failed", item.path)
                 self._photo_failed(item, f"{item.path}: {type(exc).__name__}: {exc}")
                 continue
-            if gen != self._model_gen or self.model.row_of(item) < 0:
-                continue
-            item.prediction = result.prediction
-            item.predicted_by = gen
-            self._remember_prediction(item)
             item.colour_thumbnail = result.thumbnail
             item.thumbnail = item.thumbnail or result.gray_thumbnail
             item.size = result.size
             item.notes = result.notes
-            item.status = DONE
-            self.model.changed(item)
+            if not self.queue.finished(item, result.prediction, gen):
+                continue
             if item is self._current_item:
                 self.infoChanged.emit()
                 if self.opened is not None:
@@ -837,31 +768,9 @@ class PhotosTab(QWidget):
             self._predict_task = None
         self._update_busy()
 
-    def _remember_prediction(self, item: PhotoItem) -> None:
-        """Keep raw outputs within PREDICTION_BUDGET: the least recently used photos (never the
-        current one) give theirs up and are predicted again if they are selected later."""
-        self._recent.pop(id(item), None)
-        self._recent[id(item)] = item
-        total = sum(
-            i.prediction.raw.nbytes for i in self._recent.values() if i.prediction is not None
-        )
-        for key in list(self._recent):
-            if total <= PREDICTION_BUDGET:
-                break
-            old = self._recent[key]
-            if old is self._current_item or old is item:
-                continue
-            if old.prediction is not None:
-                total -= old.prediction.raw.nbytes
-                old.prediction = None
-            del self._recent[key]
-
     def _photo_failed(self, item: PhotoItem, message: str) -> None:
-        item.status = ERROR
-        item.error = message
-        item.prediction = None
+        self.queue.failed(item, message)
         self.last_error = message
-        self.model.changed(item)
         self._update_count()
         self.message.emit(message, 8000)
         if item is self._current_item:
@@ -876,15 +785,11 @@ class PhotosTab(QWidget):
             self.view.set_message("This photo could not be colourized", item.short_error())
 
     def stop_colourizing(self) -> None:
-        for item in self._pending:
-            if item.status == QUEUED:
-                item.status = STOPPED
-                self.model.changed(item)
-        self._pending.clear()
+        self.queue.stop()
         self._update_busy()
 
     def pending_count(self) -> int:
-        return sum(1 for i in self.items if i.status in (QUEUED, WORKING))
+        return self.queue.pending_count()
 
     def _import_busy(self, text: str) -> None:
         self._import_message = text
@@ -903,11 +808,12 @@ class PhotosTab(QWidget):
             parts.append(f"Exporting {done + 1} of {total}…")
         waiting = self.pending_count()
         if waiting and self.colorizer is not None:
-            finished = sum(1 for i in self.items if i.status in (DONE, ERROR))
-            total = finished + waiting
+            finished, total = self.queue.progress()
             parts.append(f"Colourizing {finished + 1} of {total}…")
         self.act_stop.setEnabled(bool(waiting))
-        self.busyChanged.emit("   ".join(parts))
+        self.activity = "   ".join(parts)
+        self.activityChanged.emit(self.activity)
+        self.busyChanged.emit(bool(self.activity))
 
     # -- the current photo --------------------------------------------------------------------
 
@@ -919,6 +825,7 @@ class PhotosTab(QWidget):
         if item is self._current_item and not force:
             return
         self._current_item = item
+        self.queue.select(item)
         self.opened = None
         self.rendered_temperature = None
         self.render_seconds = None
@@ -933,12 +840,7 @@ class PhotosTab(QWidget):
             self._default_placeholder()
             return
         self._default_placeholder()
-        if item.status == DONE and item.prediction is None:  # its output was let go
-            item.status = QUEUED
-        if item.status in (STOPPED, QUEUED):
-            self._prioritise(item)
-        elif item.prediction is not None:
-            self._remember_prediction(item)  # now the most recently used
+        self._kick()
         self.view.set_busy("Opening…")
         self._open_task = spawn(self._open(item), self._task_failed)
 
@@ -1073,11 +975,7 @@ class PhotosTab(QWidget):
 
     async def _thumbs(self, temperature: float) -> None:
         colorizer, gen = self.colorizer, self._model_gen
-        todo = [
-            i
-            for i in self.items
-            if i.prediction is not None and i.predicted_by == gen and i is not self._current_item
-        ]
+        todo = [i for i in self.queue.current_predictions() if i is not self._current_item]
         for start in range(0, len(todo), 8):
             chunk = todo[start : start + 8]
             images = await self._workers["thumbs"].run(
@@ -1319,7 +1217,7 @@ class PhotosTab(QWidget):
         """Stop background work and wait for the worker threads (called when the window closes)."""
         self._closing = True
         self._full_timer.stop()
-        self._pending.clear()
+        self.queue.stop()
         self._thumb_queue.clear()
         for task in (
             self._predict_task,

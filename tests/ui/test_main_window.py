@@ -462,14 +462,10 @@ def test_export_can_be_cancelled(qtbot, make_window, photos, tmp_path):
     assert tab.batch_dialog.cancel_button.text() == "Close"
 
 
-def test_old_predictions_are_let_go_within_the_memory_budget(
-    qtbot, make_window, photos, monkeypatch
-):
-    from chroma_desk.ui import photos_tab
-
-    monkeypatch.setattr(photos_tab, "PREDICTION_BUDGET", 1)  # keep the newest and the current
+def test_old_predictions_are_let_go_within_the_memory_budget(qtbot, make_window, photos):
     window = make_window()
     tab = window.photos
+    tab.queue.budget = 1  # keep the newest and the current
     tab.add_paths(photos)
     qtbot.waitUntil(lambda: all_settled(window), timeout=WAIT_MS)
     first, middle, last = tab.items
