@@ -93,6 +93,22 @@ def test_lab_to_rgb_clips_out_of_gamut() -> None:
     assert rgb.min() >= 0.0 and rgb.max() <= 1.0
 
 
+def test_lab_to_rgb_treats_out_of_gamut_like_skimage() -> None:
+    """Every L, a, b on a grid (far out of gamut included): skimage clips a negative f(Z) to 0
+    before the matrix; so do we, so saturated predictions render the same colour."""
+    lum, a, b = np.meshgrid(
+        np.linspace(0, 100, 21), np.linspace(-128, 127, 35), np.linspace(-128, 127, 35),
+        indexing="ij",
+    )  # fmt: skip
+    lab = np.stack([lum, a, b], axis=-1).reshape(-1, 35, 3)
+    negative_fz = (lab[..., 0] + 16.0) / 116.0 - lab[..., 2] / 200.0 < 0
+    assert negative_fz.mean() > 0.1  # the grid does reach the case
+    with pytest.warns(UserWarning, match="negative Z"):
+        reference = color.lab2rgb(lab)
+    ours = lab_to_rgb(lab.astype(np.float32))
+    assert np.abs(ours - reference).max() < 2e-3
+
+
 def test_torch_path_matches_numpy_path(photos: list[np.ndarray]) -> None:
     for rgb in photos[1:]:
         lab_np = rgb_to_lab(rgb)

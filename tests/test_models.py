@@ -227,22 +227,33 @@ def test_unrecognised_state_dict_is_refused(tmp_path: Path) -> None:
 
 
 class _Payload:
-    """Unpickling this creates ``marker``: what a hostile checkpoint would do with os.system."""
+    """Unpickling this creates ``marker``, with ``open`` or through a shell with os.system."""
 
-    def __init__(self, marker: Path) -> None:
-        self.marker = str(marker)
+    def __init__(self, marker: Path, shell: bool) -> None:
+        self.marker, self.shell = str(marker), shell
 
     def __reduce__(self):  # noqa: ANN204
+        if self.shell:
+            return (os.system, (f"touch '{self.marker}'",))
         return (open, (self.marker, "w"))
 
 
 @pytest.mark.filterwarnings("ignore:Detected pickle protocol")
-@pytest.mark.parametrize("container", ["torch-zip", "legacy-pickle"])
-def test_pickle_that_runs_code_is_refused_and_never_runs(tmp_path: Path, container: str) -> None:
+@pytest.mark.parametrize(
+    ("container", "shell", "reason"),
+    [
+        ("torch-zip", True, f"unsupported GLOBAL {os.system.__module__}.system"),
+        ("torch-zip", False, f"unsupported GLOBAL {open.__module__}.open"),
+        ("legacy-pickle", False, "Unsupported operand"),
+    ],
+)
+def test_pickle_that_runs_code_is_refused_and_never_runs(
+    tmp_path: Path, container: str, shell: bool, reason: str
+) -> None:
     marker = tmp_path / "pwned"
     evil = tmp_path / "colorization_release_v2-9b330a0b.pth"
     state = random_state(eccv16_layout())
-    state["model1.0.weight"] = _Payload(marker)  # type: ignore[assignment]
+    state["model1.0.weight"] = _Payload(marker, shell)  # type: ignore[assignment]
     if container == "torch-zip":
         torch.save(state, evil)
     else:
@@ -253,6 +264,8 @@ def test_pickle_that_runs_code_is_refused_and_never_runs(tmp_path: Path, contain
         import_official(evil, tmp_path / "models")
     message = str(err.value)
     assert str(evil) in message and "refused" in message
+    assert reason in message  # torch's own reason, kept
+    assert "weights_only" not in message  # never the advice to turn the protection off
     assert "\n" not in message.strip()
     assert not marker.exists(), "the pickle's code ran"
     assert not (tmp_path / "models").exists() or not list((tmp_path / "models").iterdir())

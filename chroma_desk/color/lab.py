@@ -92,11 +92,22 @@ def rgb_to_lab(rgb: np.ndarray) -> np.ndarray:
     return cv2.transform(_lab_f(cv2.transform(linear, _XYZ_OVER_WHITE)), _F_TO_LAB)
 
 
+# b <= 200 f(Y), i.e. f(Z) >= 0: the bound skimage's lab2xyz puts on b (it clips a negative
+# f(Z) to 0 before the matrix); rows give (L, a, bound) so one element-wise min applies it.
+_B_BOUND = np.array(
+    [[1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0], [200.0 / 116.0, 0.0, 0.0, 3200.0 / 116.0]],
+    dtype=np.float32,
+)
+
+
 def lab_to_rgb(lab: np.ndarray) -> np.ndarray:
     """Lab float image (H, W, 3) -> sRGB float32 in [0, 1] (out-of-gamut values clipped).
 
-    OpenCV's float Lab2RGB, which is exact to about 1e-4."""
+    Out-of-gamut colours are treated as ``skimage.color.lab2rgb`` treats them: a negative
+    f(Z) (b above 200 (L + 16) / 116) is clipped to 0 before the matrix, then RGB is clipped.
+    The rest is OpenCV's float Lab2RGB, which is exact to about 1e-4."""
     lab = np.ascontiguousarray(lab, dtype=np.float32)
+    lab = cv2.min(lab, cv2.transform(lab, _B_BOUND))
     rgb = cv2.cvtColor(lab, cv2.COLOR_Lab2RGB)
     return np.clip(rgb, 0.0, 1.0, out=rgb)
 

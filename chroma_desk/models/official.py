@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import pickle
+import re
 from pathlib import Path
 
 import numpy as np
@@ -29,14 +30,35 @@ PUBLISHED_URLS = {
 LICENCE = "BSD-2-Clause (richzhang/colorization); trained on ImageNet (research use)"
 
 
+_GLOBAL = re.compile(r"unsupported (?:global:\s*)?GLOBAL\s+([\w.]+)", re.IGNORECASE)
+_UNPICKLER = re.compile(r"WeightsUnpickler error:\s*([^.\n]+)")
+_ADVICE = ("weights_only", "Weights only load failed", "Check the documentation", "safe_globals")
+
+
+def refusal_reason(exc: BaseException) -> str:
+    """torch's own reason for refusing a pickle (e.g. "unsupported GLOBAL posix.system"),
+    without its advice to load the file with ``weights_only=False`` or to allowlist the
+    global: either would run the code this refusal is there to stop."""
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(exc))
+    found = _GLOBAL.search(text)
+    if found:
+        return f"unsupported GLOBAL {found.group(1)}"
+    found = _UNPICKLER.search(text)
+    if found and found.group(1).strip():
+        return found.group(1).strip()
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    kept = [line for line in lines if not any(word in line for word in _ADVICE)]
+    return " ".join(kept) or type(exc).__name__
+
+
 def read_state_dict(path: Path) -> dict[str, torch.Tensor]:
     """A plain state_dict from a .pth file, refusing pickles that try to run code."""
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except (pickle.UnpicklingError, RuntimeError, AttributeError, TypeError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ModelFileError(
-            f"{path}: refused: not plain weights (it may try to run code when loaded): {first}"
+            f"{path}: refused: not plain weights (it may try to run code when loaded): "
+            f"{refusal_reason(exc)}"
         ) from exc
     except (EOFError, OSError, ValueError) as exc:
         raise ModelFileError(f"{path}: cannot be read as a PyTorch checkpoint ({exc})") from exc

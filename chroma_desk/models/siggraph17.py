@@ -64,7 +64,8 @@ class SIGGRAPH17(nn.Module):
             hint_ab = torch.zeros_like(l_norm).repeat(1, 2, 1, 1)
         if hint_mask is None:
             hint_mask = torch.zeros_like(l_norm)
-        c1 = self.model1(torch.cat([l_norm, hint_ab, hint_mask - 0.5], dim=1))
+        # as the official forward: the mask goes in as given (0 with no hints, not centred)
+        c1 = self.model1(torch.cat([l_norm, hint_ab, hint_mask], dim=1))
         c2 = self.model2(c1[:, :, ::2, ::2])
         c3 = self.model3(c2[:, :, ::2, ::2])
         x = self.model4(c3[:, :, ::2, ::2])
