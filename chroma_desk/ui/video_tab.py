@@ -316,7 +316,7 @@ class VideoTab(QWidget):
         self.start_button = QPushButton(icon("film"), "Colourize", bar)
         self.start_button.setDefault(True)
         self.start_button.setToolTip("Colourize the clip into the result file")
-        self.start_button.clicked.connect(self.start)
+        self.start_button.clicked.connect(lambda: self.start())  # not clicked's `checked`
         self.pause_button = QPushButton("Pause", bar)
         self.pause_button.setCheckable(True)
         self.pause_button.toggled.connect(self._pause_toggled)
@@ -489,6 +489,7 @@ class VideoTab(QWidget):
                 QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
             )
             if answer != QMessageBox.StandardButton.Yes:
+                self.message.emit(f"Not started: {output.name} was kept as it is.", 6000)
                 return False
         assert self.info is not None
         self.view.set_message(None)

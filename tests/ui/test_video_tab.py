@@ -127,6 +127,27 @@ def test_a_job_runs_with_preview_progress_and_a_responsive_window(qtbot, video_t
     assert not video_tab.running and video_tab.start_button.isEnabled()
 
 
+def test_colourize_button_asks_before_replacing_a_result(video_tab, clip, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    video_tab.open_clip(clip)
+    out = tmp_path / "earlier.mp4"
+    out.write_bytes(b"an earlier result")
+    video_tab.output_edit.setText(str(out))
+    asked, said = [], []
+    video_tab.message.connect(lambda text, _ms: said.append(text))
+
+    def question(_parent, title, text, *_args):
+        asked.append(text)
+        return QMessageBox.StandardButton.No
+
+    monkeypatch.setattr(QMessageBox, "question", question)
+    video_tab.start_button.click()
+    assert asked and "earlier.mp4" in asked[0]
+    assert not video_tab.running and out.read_bytes() == b"an earlier result"
+    assert said and "kept" in said[-1]
+
+
 def test_pause_then_cancel_leaves_no_file(qtbot, video_tab, clip, tmp_path):
     video_tab.open_clip(clip)
     out = tmp_path / "never.mp4"
