@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QProgressBar,
     QPushButton,
     QSlider,
@@ -226,3 +227,34 @@ class BatchDialog(QDialog):
         self.open_button.setEnabled(written > 0)
         self.cancel_button.setEnabled(True)
         self.cancel_button.setText("Close")
+
+
+def ask_conflict(parent: QWidget, others: int, originals: int, folder: Path) -> str | None:
+    """Ask what to do when results exist already: "keep-both", "replace", or None (cancel).
+
+    ``others``: results already in ``folder``; ``originals``: results that would take the name
+    of their own original photo (those always get a numbered name)."""
+    box = QMessageBox(QMessageBox.Icon.Question, "Files already exist", "", parent=parent)
+    lines = []
+    if others:
+        lines.append(f"{others} file{'s' if others != 1 else ''} already exist in {folder}.")
+    if originals:
+        lines.append(
+            f"{originals} result{'s' if originals != 1 else ''} would have the "
+            "name of its original photo; originals are never replaced, so "
+            f"{'they get' if originals != 1 else 'it gets'} a numbered name."
+        )
+    box.setText("\n\n".join(lines))
+    keep_both = box.addButton("Keep Both", QMessageBox.ButtonRole.AcceptRole)
+    replace_all = None
+    if others:
+        box.setInformativeText("Replace the existing files, or keep both?")
+        replace_all = box.addButton("Replace", QMessageBox.ButtonRole.DestructiveRole)
+    box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(keep_both)
+    box.exec()
+    if box.clickedButton() is keep_both:
+        return "keep-both"
+    if replace_all is not None and box.clickedButton() is replace_all:
+        return "replace"
+    return None

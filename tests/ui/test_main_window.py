@@ -13,7 +13,7 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QTimer, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 
-from chroma_desk.ui.photos_tab import DONE, ERROR, WAITING
+from chroma_desk.ui.photo_queue import DONE, ERROR, WAITING
 
 WAIT_MS = 60_000
 
