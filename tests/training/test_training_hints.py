@@ -1,0 +1,111 @@
+"""Hint models: simulated hints, the zero-initialised hint inputs, training with --hints."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from training_helpers import small_config
+
+from chroma_desk.models.checkpoint import load_model, read_card
+from chroma_desk.models.registry import build
+from chroma_desk.models.unet_lite import load_no_hint_weights
+from training.hint_sim import AB_SCALE, GEOMETRIC_P, simulate_hints
+from training.trainer import Trainer, TrainingError
+
+
+def _truth(height: int = 48, width: int = 64) -> np.ndarray:
+    """A smooth ab field (2, H, W) in Lab units, different everywhere."""
+    y, x = np.mgrid[0:height, 0:width].astype(np.float32)
+    return np.stack([40 * np.sin(x / 9.0), 30 * np.cos(y / 7.0)]).astype(np.float32)
+
+
+def test_simulated_hint_counts_and_patches_follow_the_recipe() -> None:
+    ab = _truth()
+    rng = np.random.default_rng(0)
+    empty, dense, sides = 0, 0, []
+    n = 4000
+    for _ in range(n):
+        hints = simulate_hints(ab, rng)
+        mask = hints[2] > 0
+        assert set(np.unique(hints[2])) <= {0.0, 1.0}
+        assert not hints[:2][:, ~mask].any()  # nothing outside the mask
+        if not mask.any():
+            empty += 1
+        elif mask.sum() > 20 and np.allclose(hints[:2][:, mask], ab[:, mask] / AB_SCALE):
+            dense += 1  # a dense random sample: many single pixels, each its own truth
+    # one photo in 8 gets no hint (dense samples aside), within 4 standard errors
+    share = empty / n
+    expected = GEOMETRIC_P * (1 - 1 / 20)
+    assert abs(share - expected) < 4 * np.sqrt(expected * (1 - expected) / n)
+    assert 0.02 < dense / n < 0.09
+    # fixed counts: each patch is square, 1-9 px, valued at the truth's mean over it
+    for _ in range(300):
+        hints = simulate_hints(ab, rng, count=1)
+        ys, xs = np.nonzero(hints[2])
+        side = ys.max() - ys.min() + 1
+        sides.append(side)
+        assert side == xs.max() - xs.min() + 1 and len(ys) == side * side
+        patch = ab[:, ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+        assert np.allclose(hints[:2, ys[0], xs[0]], patch.mean(axis=(1, 2)) / AB_SCALE, atol=1e-5)
+    assert min(sides) == 1 and max(sides) == 9
+    mean_count = np.mean([simulate_hints(ab, rng, count=None)[2].any() for _ in range(200)])
+    assert mean_count > 0.7
+
+
+def test_a_hint_model_from_no_hint_weights_is_the_same_model_without_hints() -> None:
+    torch.manual_seed(0)
+    plain = build("lite-unet", kind="regression").eval()
+    hinted = build("lite-unet", kind="regression", hints=True).eval()
+    load_no_hint_weights(hinted, plain.state_dict())
+    x = torch.randn(2, 1, 64, 96)
+    hints = torch.zeros(2, 3, 64, 96)
+    hints[:, 0, 10:20, 30:40], hints[:, 2, 10:20, 30:40] = 0.4, 1.0
+    with torch.no_grad():
+        expected = plain(x)
+        assert torch.equal(hinted(x), expected)
+        assert torch.equal(hinted(x, torch.zeros_like(hints)), expected)
+        # zero-initialised: even real hints change nothing until the model is trained
+        assert torch.equal(hinted(x, hints), expected)
+    with pytest.raises(ValueError, match="takes no hints"):
+        plain(x, hints)
+
+
+def test_hints_on_an_architecture_without_hint_inputs_is_an_error(tiny_folder, tmp_path) -> None:
+    with pytest.raises(TrainingError, match="takes no hints"):
+        Trainer(small_config(tiny_folder, tmp_path / "run", hints=True), echo=False).run()
+
+
+def test_a_model_trained_with_hints_follows_a_hint(tiny_folder, tmp_path) -> None:
+    """Fine-tune a no-hint lite-unet file with --hints for a few steps: the card says it takes
+    hints, and a hint moves the colour near it toward the hinted colour."""
+    start = tmp_path / "start"
+    Trainer(
+        small_config(tiny_folder, start, arch="lite-unet", arch_args={}, steps=1, warmup_steps=0),
+        echo=False,
+    ).run()
+    assert not read_card(start / "model.safetensors").get("takes_hints")
+    cfg = small_config(
+        tiny_folder,
+        tmp_path / "hinted",
+        arch="lite-unet",
+        arch_args={},
+        init=str(start / "model.safetensors"),
+        hints=True,
+        steps=60,
+        lr=2e-3,
+    )
+    cfg.data = [str(tiny_folder), str(tiny_folder)]  # --data given twice
+    Trainer(cfg, echo=False).run()
+    loaded = load_model(tmp_path / "hinted" / "model.safetensors")
+    assert loaded.card["takes_hints"] and loaded.card["arguments"]["hints"]
+    assert loaded.card["trained_on"]["folders"] == [str(tiny_folder)] * 2
+    x = torch.zeros(1, 1, 64, 64)  # mid-gray: no cue but the hint
+    hints = torch.zeros(1, 3, 64, 64)
+    target = torch.tensor([0.5, -0.3])  # a strong purple, as ab / 110
+    hints[0, :2, 28:36, 28:36] = target[:, None, None]
+    hints[0, 2, 28:36, 28:36] = 1.0
+    with torch.no_grad():
+        before = loaded.module(x)[0, :, 7:9, 7:9].mean(dim=(1, 2))  # output at stride 4
+        after = loaded.module(x, hints)[0, :, 7:9, 7:9].mean(dim=(1, 2))
+    assert torch.dist(after, target) < 0.75 * torch.dist(before, target)
