@@ -61,6 +61,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--skip-existing", action="store_true", help="leave photos whose result already exists"
     )
+    parser.add_argument(
+        "--hints",
+        metavar="FILE.json",
+        help='colour hints for one photo (a model that takes hints): {"hints": [{"x": 120, '
+        '"y": 80, "rgb": [200, 30, 40], "size": 9}, ...]}, x and y in the photo\'s pixels '
+        "from the top left, rgb 0-255 (only its chroma is used), size the patch side in "
+        "pixels (default 1)",
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
 
@@ -82,6 +90,16 @@ def run(args: argparse.Namespace) -> int:
         tasks = plan(args.inputs, args.output, args.suffix, args.format)
     except (PlanError, ValueError) as exc:
         return _fail(str(exc))
+    hints = None
+    if args.hints:
+        from chroma_desk.engine.hints import HintError, load_hints
+
+        if len(tasks) != 1:
+            return _fail(f"--hints is for one photo; the inputs name {len(tasks)}")
+        try:
+            hints = {tasks[0].source: load_hints(args.hints)}
+        except HintError as exc:
+            return _fail(str(exc))
 
     from chroma_desk.engine.colorizer import Colorizer
     from chroma_desk.models.checkpoint import ModelFileError
@@ -92,6 +110,11 @@ def run(args: argparse.Namespace) -> int:
         colorizer = Colorizer(model_path, device=args.device, working_size=args.size)
     except (ModelFileError, ValueError, RuntimeError) as exc:
         return _fail(str(exc))
+    if hints and any(hints.values()) and not colorizer.takes_hints:
+        return _fail(
+            f"model {colorizer.name!r} takes no colour hints; --hints needs a hint model "
+            "(see `chroma-desk models list`)"
+        )
     card = colorizer.model.card
     if card.get("placeholder"):
         print(
@@ -117,6 +140,7 @@ def run(args: argparse.Namespace) -> int:
         quality=args.quality,
         batch_size=args.batch,
         skip_existing=args.skip_existing,
+        hints=hints,
     )
     try:
         for result in job:

@@ -14,7 +14,7 @@ import os
 import time
 import warnings
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +23,7 @@ import numpy as np
 from PIL import Image
 
 from chroma_desk.engine.colorizer import Colorizer, Prediction
+from chroma_desk.engine.hints import Hint, HintError
 from chroma_desk.media.images import (
     FORMATS,
     IMAGE_SUFFIXES,
@@ -266,7 +267,7 @@ def _write(
 def _message(task: Task, exc: BaseException) -> str:
     """One line naming the input file."""
     text = (str(exc).strip() or type(exc).__name__).splitlines()[0]
-    if isinstance(exc, ImageReadError | ImageWriteError | ModelFileError):
+    if isinstance(exc, ImageReadError | ImageWriteError | ModelFileError | HintError):
         return text if text.startswith(str(task.source)) else f"{task.source}: {text}"
     if isinstance(exc, MemoryError):
         return f"{task.source}: not enough memory for this photo"
@@ -326,8 +327,12 @@ def colorize_files(
     quality: int = 92,
     batch_size: int = DEFAULT_BATCH,
     skip_existing: bool = False,
+    hints: Mapping[Path, Sequence[Hint]] | None = None,
 ) -> Iterator[FileResult]:
     """Colourize ``tasks`` with ``colorizer``; yields one ``FileResult`` per photo, in order.
+
+    ``hints``: colour hints per source photo (a model that takes hints); a hint outside its
+    photo fails that photo, with the entry named, before anything is written for it.
 
     To stop early, close the generator (or drop it): results already written stay, a write in
     progress is finished, and nothing half-written is ever left (writes are atomic).
@@ -385,7 +390,8 @@ def colorize_files(
             if next_batch < len(batch_at):  # read ahead while this batch is predicted
                 reads = [reader.submit(_read, t) for t in groups[batch_at[next_batch]]]
                 next_batch += 1
-            predictions = _predict(colorizer, photos)
+            hint_lists = [(hints or {}).get(task.source) for task in group]
+            predictions = _predict(colorizer, photos, hint_lists)
             for i, item in enumerate(items):
                 photo, prediction = photos[i], predictions[i]
                 if photo is not None:
@@ -424,17 +430,24 @@ def _wait_for_writes(pending: deque[_Pending], at_most: int) -> None:
 
 
 def _predict(
-    colorizer: Colorizer, photos: list[Photo | None]
+    colorizer: Colorizer,
+    photos: list[Photo | None],
+    hint_lists: list[Sequence[Hint] | None] | None = None,
 ) -> list[Prediction | Exception | None]:
     """Predictions for the photos that were read (None for the others): one forward pass per
     working shape; when that fails, each photo alone, so only the photo at fault fails."""
     good = [i for i, p in enumerate(photos) if p is not None]
+    hint_lists = hint_lists or [None] * len(photos)
     out: list[Prediction | Exception | None] = [None] * len(photos)
     if not good:
         return out
     try:
         for i, prediction in zip(
-            good, colorizer.predict_lightness([photos[i].lightness() for i in good]), strict=True
+            good,
+            colorizer.predict_lightness(
+                [photos[i].lightness() for i in good], [hint_lists[i] for i in good]
+            ),
+            strict=True,
         ):
             out[i] = prediction
         return out
@@ -442,7 +455,7 @@ def _predict(
         pass
     for i in good:
         try:
-            out[i] = colorizer.predict_lightness([photos[i].lightness()])[0]
+            out[i] = colorizer.predict_lightness([photos[i].lightness()], [hint_lists[i]])[0]
         except Exception as exc:  # noqa: BLE001
             out[i] = exc
     return out

@@ -4,13 +4,22 @@ Data path (DESIGN.md): full-resolution L -> a copy resized to the working size (
 padded to the stride) -> one forward pass -> raw output kept (bin logits or ab) -> render:
 annealed mean at T, crop the padding, upsample ab bilinearly to full size, join with the
 ORIGINAL L, convert to sRGB. Changing T repeats only the render.
+
+Colour hints (``chroma_desk.engine.hints``), for a model that takes them (card ``takes_hints``):
+``predict(rgb, hints=[Hint(...), ...])`` predicts with hints from the start;
+``rehint(prediction, hints)`` gives a new ``Prediction`` for the same photo with other hints by
+re-running only the network at the working size (the photo is not read or resized again: the
+padded working-size L is kept in the ``Prediction``). This is the call for an interactive hint
+mode: add, move or remove a point, call ``rehint`` with the whole current list, ``render``.
+Hints to a model without hint inputs raise ``HintError``; an empty list is always allowed.
 """
 
 from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import cv2
@@ -20,6 +29,7 @@ import torch.nn.functional as F
 
 from chroma_desk.color.bins import annealed_mean
 from chroma_desk.color.lab import lab_to_rgb, lightness, torch_rgb_to_lab
+from chroma_desk.engine.hints import Hint, HintError, check_inside, hint_maps
 from chroma_desk.models.checkpoint import LoadedModel, load_model
 
 
@@ -48,6 +58,8 @@ class Prediction:
     lightness: np.ndarray  # (H, W) float32, the photo's full-resolution L
     predict_seconds: float = 0.0
     offset: tuple[int, int] = (0, 0)  # (top, left) of the photo inside the padded input
+    network_input: np.ndarray | None = None  # the padded working-size L (kept for rehint)
+    hints: tuple[Hint, ...] = ()  # the hints this prediction was made with
 
     @property
     def full_size(self) -> tuple[int, int]:
@@ -117,6 +129,7 @@ class Colorizer:
         self.output_space: str = card["output"].get("space", "ab")
         self.bins = self.model.bins
         self.default_temperature = self.model.default_temperature
+        self.takes_hints: bool = bool(card.get("takes_hints", False))
         self.forward_calls = 0  # counted so tests can prove a re-render skips the network
 
     @property
@@ -137,15 +150,47 @@ class Colorizer:
         return padded, padded.shape[:2], (h, w), offset
 
     @torch.inference_mode()
-    def _forward(self, batch: np.ndarray) -> torch.Tensor:
+    def _forward(self, batch: np.ndarray, hints: np.ndarray | None = None) -> torch.Tensor:
         x = torch.from_numpy(batch[:, None]).to(self.device)
+        h = None if hints is None else torch.from_numpy(hints).to(self.device)
         if self.device.type != "mps":
             x = x.contiguous(memory_format=torch.channels_last)
+            h = None if h is None else h.contiguous(memory_format=torch.channels_last)
         self.forward_calls += 1
-        return self.module(x).float().cpu().contiguous()
+        out = self.module(x) if h is None else self.module(x, h)
+        return out.float().cpu().contiguous()
 
-    def predict_lightness(self, lightness_maps: list[np.ndarray]) -> list[Prediction]:
-        """Predict for full-resolution L maps; maps of one padded shape share a batch."""
+    def _hint_input(
+        self,
+        hints: Sequence[Hint],
+        photo_hw: tuple[int, int],
+        padded: tuple[int, int],
+        valid: tuple[int, int],
+        offset: tuple[int, int],
+    ) -> np.ndarray:
+        """(3, padded h, padded w): the hint channels at the working size, zero in the margin."""
+        if hints and not self.takes_hints:
+            raise HintError(f"model {self.name!r} takes no colour hints")
+        check_inside(hints, photo_hw)
+        out = np.zeros((3, *padded), dtype=np.float32)
+        (h, w), (top, left) = valid, offset
+        out[:, top : top + h, left : left + w] = hint_maps(hints, photo_hw, valid).network_input(
+            self.ab_scale
+        )
+        return out
+
+    def predict_lightness(
+        self,
+        lightness_maps: list[np.ndarray],
+        hints: Sequence[Sequence[Hint] | None] | None = None,
+    ) -> list[Prediction]:
+        """Predict for full-resolution L maps; maps of one padded shape share a batch.
+
+        ``hints``: one list of hints (or None) per map, for a model that takes hints.
+        """
+        hint_lists = [tuple(h or ()) for h in (hints or [None] * len(lightness_maps))]
+        if any(hint_lists) and not self.takes_hints:
+            raise HintError(f"model {self.name!r} takes no colour hints")
         prepared = [self._network_input(lm) for lm in lightness_maps]
         results: list[Prediction | None] = [None] * len(prepared)
         groups: dict[tuple[int, int], list[int]] = {}
@@ -153,16 +198,50 @@ class Colorizer:
             groups.setdefault(padded, []).append(i)
         for indices in groups.values():
             start = time.perf_counter()
-            raw = self._forward(np.stack([prepared[i][0] for i in indices]))
+            hint_batch = None
+            if self.takes_hints:
+                hint_batch = np.stack(
+                    [
+                        self._hint_input(hint_lists[i], lightness_maps[i].shape, *prepared[i][1:])
+                        for i in indices
+                    ]
+                )
+            raw = self._forward(np.stack([prepared[i][0] for i in indices]), hint_batch)
             seconds = (time.perf_counter() - start) / len(indices)
             for j, i in enumerate(indices):
-                _, padded, valid, offset = prepared[i]
-                results[i] = Prediction(raw[j], padded, valid, lightness_maps[i], seconds, offset)
+                net_in, padded, valid, offset = prepared[i]
+                results[i] = Prediction(
+                    raw[j], padded, valid, lightness_maps[i], seconds, offset, net_in, hint_lists[i]
+                )
         return [r for r in results if r is not None]
 
-    def predict(self, rgb: np.ndarray) -> Prediction:
-        """One photo, float32 RGB in [0, 1] (colour input is treated as its own lightness)."""
-        return self.predict_batch([rgb])[0]
+    def predict(self, rgb: np.ndarray, hints: Sequence[Hint] | None = None) -> Prediction:
+        """One photo, float32 RGB in [0, 1] (colour input is treated as its own lightness);
+        ``hints`` in the photo's own pixels (see ``chroma_desk.engine.hints``)."""
+        return self.predict_lightness([lightness(rgb)], [hints])[0]
+
+    def rehint(self, prediction: Prediction, hints: Sequence[Hint]) -> Prediction:
+        """The same photo with these hints (the whole current list, replacing the old one):
+        only the network runs again, at the working size."""
+        hints = tuple(hints)
+        if hints and not self.takes_hints:
+            raise HintError(f"model {self.name!r} takes no colour hints")
+        if prediction.network_input is None:
+            raise ValueError("this prediction keeps no network input; predict the photo again")
+        start = time.perf_counter()
+        hint_batch = None
+        if self.takes_hints:
+            hint_batch = self._hint_input(
+                hints,
+                prediction.lightness.shape,
+                prediction.padded,
+                prediction.valid,
+                prediction.offset,
+            )[None]
+        raw = self._forward(prediction.network_input[None], hint_batch)[0]
+        return replace(
+            prediction, raw=raw, hints=hints, predict_seconds=time.perf_counter() - start
+        )
 
     def predict_batch(self, images: list[np.ndarray]) -> list[Prediction]:
         return self.predict_lightness([lightness(img) for img in images])

@@ -80,12 +80,15 @@ def hint_maps(
         side = max(1, round(hint.size * (sx + sy) / 2))
         # the patch centre in working pixels (pixel centres at +0.5 in both systems)
         cx, cy = (hint.x + 0.5) * sx - 0.5, (hint.y + 0.5) * sy - 0.5
-        x0 = min(max(0, math.floor(cx - (side - 1) / 2 + 0.5)), w - 1)
-        y0 = min(max(0, math.floor(cy - (side - 1) / 2 + 0.5)), h - 1)
+        x0 = math.floor(cx - (side - 1) / 2 + 0.5)
+        y0 = math.floor(cy - (side - 1) / 2 + 0.5)
+        # the patch is centred on the point; where it crosses the border it is cut there
+        x0, x1 = min(max(0, x0), w - 1), min(max(1, x0 + side), w)
+        y0, y1 = min(max(0, y0), h - 1), min(max(1, y0 + side), h)
         a, b = hint.ab()
-        ab[0, y0 : y0 + side, x0 : x0 + side] = a
-        ab[1, y0 : y0 + side, x0 : x0 + side] = b
-        mask[0, y0 : y0 + side, x0 : x0 + side] = 1.0
+        ab[0, y0:y1, x0:x1] = a
+        ab[1, y0:y1, x0:x1] = b
+        mask[0, y0:y1, x0:x1] = 1.0
     return HintMaps(ab, mask)
 
 
@@ -123,12 +126,21 @@ def _parse_entry(i: int, entry: object, photo_hw: tuple[int, int] | None) -> Hin
     size = entry.get("size", 1)
     if not _number(size) or size <= 0:
         raise HintError(f"{where}: 'size' must be a positive number of pixels")
-    x, y = float(entry["x"]), float(entry["y"])
+    hint = Hint(float(entry["x"]), float(entry["y"]), tuple(round(c) for c in rgb), float(size))
     if photo_hw is not None:
-        height, width = photo_hw
-        if not (0 <= x < width and 0 <= y < height):
-            raise HintError(f"{where}: the point is outside the {width}x{height} photo")
-    return Hint(x, y, (round(rgb[0]), round(rgb[1]), round(rgb[2])), float(size))
+        check_inside([hint], photo_hw, first_index=i)
+    return hint
+
+
+def check_inside(hints: Sequence[Hint], photo_hw: tuple[int, int], first_index: int = 0) -> None:
+    """A clear error for the first hint whose point is outside the photo (height, width)."""
+    height, width = photo_hw
+    for i, hint in enumerate(hints, start=first_index):
+        if not (0 <= hint.x < width and 0 <= hint.y < height):
+            raise HintError(
+                f"hint {i} ({json.dumps(hint.to_json())}): the point is outside the "
+                f"{width}x{height} photo"
+            )
 
 
 def load_hints(path: str | Path, photo_hw: tuple[int, int] | None = None) -> list[Hint]:
