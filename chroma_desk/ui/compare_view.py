@@ -139,6 +139,7 @@ class CompareView(QWidget):
         self._after: ImagePyramid | None = None
         self._mode = SPLIT
         self._show_before = False  # in SINGLE mode
+        self._flipped_from: str | None = None  # the mode Space left, to go back to
         self._split = 0.5
         self._zoom = 1.0
         self._center = QPointF(0, 0)
@@ -243,6 +244,7 @@ class CompareView(QWidget):
     def set_mode(self, mode: str) -> None:
         if mode not in MODES:
             raise ValueError(f"unknown view mode {mode!r}")
+        self._flipped_from = None
         if mode != self._mode:
             self._mode = mode
             if self._fit:
@@ -253,10 +255,16 @@ class CompareView(QWidget):
             self.update()
 
     def toggle_before_after(self) -> None:
-        """Space: one image at a time, flipping between the original and the result."""
+        """Space: from split or side by side, the original alone, and back again; in the
+        one-at-a-time view, between the original and the result."""
         if self._mode != SINGLE:
+            back = self._mode
             self._show_before = True
             self.set_mode(SINGLE)
+            self._flipped_from = back
+        elif self._flipped_from is not None:
+            self._show_before = False
+            self.set_mode(self._flipped_from)
         else:
             self._show_before = not self._show_before
         self.update()

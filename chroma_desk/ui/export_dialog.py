@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -29,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from chroma_desk.ui import settings
+from chroma_desk.ui.desktop import open_with_system
 
 FORMATS = (("PNG", "png"), ("JPEG", "jpg"), ("TIFF", "tiff"))
 
@@ -170,9 +170,7 @@ class BatchDialog(QDialog):
         buttons = QDialogButtonBox(self)
         self.open_button = buttons.addButton("Open folder", QDialogButtonBox.ButtonRole.ActionRole)
         self.open_button.setEnabled(False)
-        self.open_button.clicked.connect(
-            lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.folder)))
-        )
+        self.open_button.clicked.connect(lambda: open_with_system(self, self.folder, "the folder"))
         self.cancel_button = buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         self.cancel_button.clicked.connect(self._cancel_or_close)
         layout.addWidget(buttons)

@@ -113,7 +113,7 @@ class LiveTab(QWidget):
         self.state = state
         self.cameras: list[CameraInfo] = []
         self.file_source: Path | None = None
-        self.output_folder = Path(settings.get_folder("folders/live"))
+        self.output_folder = Path(settings.get_folder("folders/live", settings.pictures_dir()))
         self.latest: LiveFrame | None = None
         self.frames_shown = 0
         self._thread: QThread | None = None
@@ -372,8 +372,9 @@ class LiveTab(QWidget):
             return None
         path = self._new_name("snapshot", ".png")
         try:
+            path.parent.mkdir(parents=True, exist_ok=True)
             write_image(path, self.latest.after.astype(np.float32) / 255.0)
-        except ImageWriteError as exc:
+        except (ImageWriteError, OSError) as exc:
             self.message.emit(str(exc), 8000)
             return None
         self.message.emit(f"Snapshot saved: {path}", 6000)

@@ -14,13 +14,12 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QMimeData, QSize, Qt, QTimer, QUrl
+from PySide6.QtCore import QByteArray, QMimeData, QSize, Qt, QTimer
 from PySide6.QtGui import (
     QAction,
     QActionGroup,
     QCloseEvent,
     QColor,
-    QDesktopServices,
     QDragEnterEvent,
     QDragMoveEvent,
     QDropEvent,
@@ -31,12 +30,16 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QApplication,
+    QDialog,
+    QDialogButtonBox,
     QLabel,
     QMainWindow,
     QMenu,
     QMessageBox,
     QTabWidget,
+    QTextBrowser,
     QToolButton,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -44,7 +47,9 @@ from chroma_desk.media.images import IMAGE_SUFFIXES
 from chroma_desk.models import library
 from chroma_desk.models.checkpoint import ModelFileError, read_card
 from chroma_desk.ui import settings
+from chroma_desk.ui.desktop import open_with_system
 from chroma_desk.ui.icons import app_icon, icon
+from chroma_desk.ui.photo_edit import shortcuts_html
 from chroma_desk.ui.photos_tab import PhotosTab
 from chroma_desk.ui.state import AppState
 from chroma_desk.ui.theme import THEMES, apply_theme
@@ -207,12 +212,16 @@ class MainWindow(QMainWindow):
         file_menu.addAction(p.act_save)
         file_menu.addAction(p.act_export)
         file_menu.addSeparator()
-        file_menu.addAction(p.act_remove)
-        file_menu.addAction(p.act_clear)
-        file_menu.addSeparator()
         quit_action = file_menu.addAction("&Quit")
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
+
+        edit_menu = bar.addMenu("&Edit")
+        edit_menu.addActions([p.act_undo, p.act_redo])
+        edit_menu.addSeparator()
+        edit_menu.addActions([p.act_copy, p.act_paste])
+        edit_menu.addSeparator()
+        edit_menu.addActions([p.act_select_all, p.act_remove, p.act_clear])
 
         view_menu = bar.addMenu("&View")
         for action in p.act_modes.values():
@@ -243,20 +252,44 @@ class MainWindow(QMainWindow):
         card.setShortcut(QKeySequence("Ctrl+I"))
         card.triggered.connect(p.picker.show_card)
         self.act_card = card
-        reset = model_menu.addAction(icon("reset"), "&Reset Temperature")
-        reset.triggered.connect(p.temperature.reset)
+        temperature_menu = model_menu.addMenu("&Temperature")
+        temperature_menu.setToolTipsVisible(True)
+        temperature_menu.addActions(p.temperature_actions)
+        self.temperature_menu = temperature_menu
         model_menu.addSeparator()
         folder = model_menu.addAction("Open &Models Folder")
         folder.triggered.connect(self._open_models_folder)
         model_menu.addAction(p.act_stop)
 
         help_menu = bar.addMenu("&Help")
+        keys = help_menu.addAction("&Keyboard Shortcuts")
+        keys.setShortcut(QKeySequence("Ctrl+/"))
+        keys.triggered.connect(self.show_shortcuts)
+        self.act_shortcuts = keys
+        help_menu.addSeparator()
         about_cls = _import_optional("chroma_desk.ui.about", "AboutDialog")
         if about_cls is not None:
             about = help_menu.addAction(f"&About {APP_TITLE}")
             about.triggered.connect(lambda: about_cls(self).exec())
         about_qt = help_menu.addAction("About &Qt")
         about_qt.triggered.connect(QApplication.aboutQt)
+
+    def show_shortcuts(self) -> QDialog:
+        """Help > Keyboard Shortcuts: every menu command's keys, then the view's mouse keys."""
+        dialog = QDialog(self)
+        dialog.setWindowTitle("Keyboard Shortcuts")
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.resize(560, 620)
+        layout = QVBoxLayout(dialog)
+        browser = QTextBrowser(dialog)
+        browser.setHtml(shortcuts_html(self.menuBar()))
+        layout.addWidget(browser)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, dialog)
+        buttons.rejected.connect(dialog.reject)
+        layout.addWidget(buttons)
+        dialog.browser = browser
+        dialog.show()
+        return dialog
 
     def _fill_recent(self) -> None:
         self.recent_menu.clear()
@@ -275,7 +308,7 @@ class MainWindow(QMainWindow):
     def _open_models_folder(self) -> None:
         folder = library.user_dir()
         folder.mkdir(parents=True, exist_ok=True)
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
+        open_with_system(self, folder, "the models folder")
 
     def _tab_changed(self, index: int) -> None:
         on_photos = self.tabs.widget(index) is self.photos

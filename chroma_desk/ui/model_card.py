@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QUrl
-from PySide6.QtGui import QDesktopServices, QGuiApplication, QPalette
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication, QPalette
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from chroma_desk.models.checkpoint import ModelFileError, read_card
+from chroma_desk.ui.desktop import open_with_system
 
 KIND_TEXT = {
     "classification": "Classification: a probability for each colour bin, "
@@ -142,7 +143,7 @@ class ModelCardDialog(QDialog):
         copy.clicked.connect(self.copy_card)
         folder = QPushButton("Show file", self)
         folder.clicked.connect(
-            lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.path.parent)))
+            lambda: open_with_system(self, self.path.parent, "the model's folder")
         )
         buttons.addButton(copy, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.addButton(folder, QDialogButtonBox.ButtonRole.ActionRole)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from PySide6.QtCore import QSignalBlocker, Qt, Signal
+from PySide6.QtCore import QSignalBlocker, QSize, Qt, Signal
 from PySide6.QtGui import QFont, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QComboBox,
@@ -47,11 +47,25 @@ def import_official_file(src: str | Path, dest_dir: str | Path) -> Path:
     return import_official(src, dest_dir)
 
 
+class _NameBox(QComboBox):
+    """A combo box about ``chars`` characters wide; it can shrink to its minimum contents."""
+
+    chars = 22
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        hint = super().sizeHint()
+        more = self.chars - self.minimumContentsLength()
+        return QSize(
+            hint.width() + max(0, more) * self.fontMetrics().averageCharWidth(), hint.height()
+        )
+
+
 class ModelPicker(QWidget):
     """A combo box of bundled and user models plus "Load model file..." and "Import official
     Zhang et al. weights...", and a button that opens the model card."""
 
     busyChanged = Signal(str)  # a message while an import runs, "" when done
+    NARROW, WIDE = 22, 46  # characters the closed box shows (names longer than WIDE are cut)
 
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -59,13 +73,13 @@ class ModelPicker(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
-        self.combo = QComboBox(self)
+        self.combo = _NameBox(self)
         self.combo.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
-        self.combo.setMinimumContentsLength(22)
+        self.compact = False  # a narrow window: the box shows fewer characters
+        self.combo.setMinimumContentsLength(self.NARROW)
         self.combo.view().setTextElideMode(Qt.TextElideMode.ElideRight)
-        self.combo.view().setMinimumWidth(320)
         self.combo.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         self.combo.setToolTip("The colourization model")
         self.model = QStandardItemModel(self)
@@ -178,7 +192,29 @@ class ModelPicker(QWidget):
                 "(colorization_release_v2-9b330a0b.pth or siggraph17-df00044c.pth) "
                 "into your models folder",
             )
+        self._fit_names()
         self._select_current()
+
+    def _fit_names(self) -> None:
+        """The box as wide as the longest model name (up to WIDE characters, NARROW when
+        compact); the open list always wide enough for every name."""
+        texts = [
+            self.model.item(row).text()
+            for row in range(self.model.rowCount())
+            if self.model.item(row).data(ROLE_KIND) in ("model", "none")
+        ]
+        longest = max((len(t.strip()) for t in texts), default=self.NARROW)
+        self.combo.chars = (
+            self.NARROW if self.compact else max(self.NARROW, min(longest, self.WIDE))
+        )
+        self.combo.updateGeometry()
+        metrics = self.combo.view().fontMetrics()
+        widest = max((metrics.horizontalAdvance(t) for t in texts), default=0)
+        self.combo.view().setMinimumWidth(max(320, widest + 48))
+
+    def set_compact(self, compact: bool) -> None:
+        self.compact = compact
+        self._fit_names()
 
     def _select_current(self) -> None:
         current = self.state.model_path
@@ -332,6 +368,7 @@ class TemperatureControl(QWidget):
         self.kind = card.get("kind", "classification")
         self.default = float(card.get("default_temperature", 0.38))
         enabled = self.kind == "classification" and path is not None
+        self.available = enabled
         for w in (self.label, self.slider, self.value_label, self.reset_button):
             w.setEnabled(enabled)
         if path is None:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import (
@@ -58,6 +59,8 @@ class PhotoListModel(QAbstractListModel):
                 lines.append(f"{item.size[0]} × {item.size[1]}")
             lines.append(item.status_text())
             lines.extend(item.notes)
+            if item.settings.saved_to:
+                lines.append(f"Saved as {item.settings.saved_to}")
             return "\n".join(line for line in lines if line)
         if role == self.ItemRole:
             return item
@@ -179,6 +182,8 @@ class PhotoDelegate(QStyledItemDelegate):
                     colour = colour.lighter(130)
             if item.size and item.status in (DONE, QUEUED, STOPPED, WAITING):
                 status = f"{item.size[0]} × {item.size[1]}  ·  {status}"
+            if item.settings.saved_to and item.status == DONE:
+                status += f"  ·  saved as {Path(item.settings.saved_to).name}"
         status = QFontMetrics(small).elidedText(
             status, Qt.TextElideMode.ElideRight, int(text_width)
         )

@@ -23,19 +23,20 @@ from PySide6.QtCore import (
     QSize,
     Qt,
     QTimer,
-    QUrl,
     Signal,
 )
 from PySide6.QtGui import (
     QAction,
     QActionGroup,
-    QDesktopServices,
+    QGuiApplication,
     QKeySequence,
+    QUndoStack,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QListView,
     QMenu,
@@ -55,6 +56,7 @@ from chroma_desk.models.checkpoint import ModelFileError, read_card
 from chroma_desk.ui import jobs, settings
 from chroma_desk.ui.aio import Worker, spawn
 from chroma_desk.ui.compare_view import MODES, SIDE, SINGLE, SPLIT, CompareView
+from chroma_desk.ui.desktop import open_with_system
 from chroma_desk.ui.export_dialog import (
     BatchDialog,
     ExportDialog,
@@ -64,6 +66,12 @@ from chroma_desk.ui.export_dialog import (
 )
 from chroma_desk.ui.icons import icon
 from chroma_desk.ui.model_picker import add_model_controls
+from chroma_desk.ui.photo_edit import (
+    RemovePhotos,
+    TemperatureHistory,
+    pasted_photo_path,
+    save_pasted,
+)
 from chroma_desk.ui.photo_list import PhotoDelegate, PhotoListModel
 from chroma_desk.ui.photo_queue import ERROR, PhotoItem, PhotoQueue
 from chroma_desk.ui.state import AppState
@@ -72,6 +80,7 @@ log = logging.getLogger(__name__)
 
 FULL_RENDER_DELAY_MS = 220  # after the slider rests, render the full resolution
 SAVE_FILTERS = "PNG (*.png);;JPEG (*.jpg *.jpeg);;TIFF (*.tif *.tiff)"
+LIST_KEY = "photos/list"  # the photo list, saved when the window closes
 
 
 class PhotosTab(QWidget):
@@ -127,6 +136,7 @@ class PhotosTab(QWidget):
             self._model_changed(state.model_path)
         else:
             self._show_no_model()
+        self.restore_list()
 
     # -- construction -------------------------------------------------------------------------
 
@@ -168,7 +178,7 @@ class PhotosTab(QWidget):
         )  # fmt: skip
         self.act_remove = self._action(
             "&Remove From List", self.remove_current, K.StandardKey.Delete, "remove",
-            "Remove the selected photo from the list (the file is not touched)",
+            "Remove the selected photos from the list (the files are not touched)",
         )  # fmt: skip
         self.act_clear = self._action("Clear List", self.clear, None, None, "Remove every photo")
         self.act_stop = self._action(
@@ -201,11 +211,17 @@ class PhotosTab(QWidget):
             "One photo pixel per screen pixel (1)",
         )  # fmt: skip
         self.act_zoom_in = self._action(
-            "Zoom &In", lambda: self.view.zoom_by(1.25), [K.StandardKey.ZoomIn, K("=")]
+            "Zoom &In",
+            lambda: self.view.zoom_by(1.25),
+            [K.StandardKey.ZoomIn, K("Ctrl+="), K("=")],
         )
         self.act_zoom_out = self._action(
             "Zoom &Out", lambda: self.view.zoom_by(0.8), [K.StandardKey.ZoomOut, K("-")]
         )
+        for action, short in ((self.act_open, "Open"), (self.act_save, "Save")):
+            action.setIconText(short)  # the toolbar's label; menus show the full text
+        self.act_export.setIconText("Export All")
+        self._build_edit_actions()
         self.view_actions = [
             *self.act_modes.values(),
             self.act_toggle,
@@ -213,6 +229,50 @@ class PhotosTab(QWidget):
             self.act_actual,
             self.act_zoom_in,
             self.act_zoom_out,
+        ]
+
+    def _build_edit_actions(self) -> None:
+        K = QKeySequence
+        self.undo_stack = QUndoStack(self)
+        self.act_undo = self.undo_stack.createUndoAction(self, "&Undo")
+        self.act_undo.setShortcut(K.StandardKey.Undo)
+        self.act_redo = self.undo_stack.createRedoAction(self, "&Redo")
+        self.act_redo.setShortcuts([K.StandardKey.Redo, K("Ctrl+Shift+Z")])
+        self.addActions([self.act_undo, self.act_redo])
+        self.temperature_history = TemperatureHistory(self.state, self.undo_stack)
+        self.act_copy = self._action(
+            "&Copy Colourized Photo", self.copy_result, K.StandardKey.Copy, None,
+            "Copy the colourized photo, at full resolution, to the clipboard",
+        )  # fmt: skip
+        self.act_paste = self._action(
+            "&Paste Photo", self.paste, K.StandardKey.Paste, None,
+            "Add the photo (or photo files) on the clipboard to the list",
+        )  # fmt: skip
+        self.act_select_all = self._action(
+            "Select &All", self.select_all, K.StandardKey.SelectAll, None,
+            "Select every photo in the list",
+        )  # fmt: skip
+        self.act_vivid = self._action(
+            "More &Vivid", lambda: self.nudge_temperature(-0.05), K("Ctrl+["), None,
+            "Lower the temperature by 0.05: stronger, patchier colour",
+        )  # fmt: skip
+        self.act_calmer = self._action(
+            "&Calmer", lambda: self.nudge_temperature(0.05), K("Ctrl+]"), None,
+            "Raise the temperature by 0.05: calmer, more muted colour",
+        )  # fmt: skip
+        self.act_set_temperature = self._action(
+            "&Set Temperature…", self.ask_temperature, None, None,
+            "Type a temperature between 0.01 and 1.00",
+        )  # fmt: skip
+        self.act_reset_temperature = self._action(
+            "&Reset Temperature", lambda: self.temperature.reset(), None, "reset",
+            "Back to this model's default temperature",
+        )  # fmt: skip
+        self.temperature_actions = [
+            self.act_vivid,
+            self.act_calmer,
+            self.act_set_temperature,
+            self.act_reset_temperature,
         ]
 
     def _build_ui(self) -> None:
@@ -223,20 +283,16 @@ class PhotosTab(QWidget):
         self.toolbar = QToolBar("Photos", self)
         self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.toolbar.setIconSize(QSize(18, 18))
-        for action, label in (
-            (self.act_open, "Open"),
-            (self.act_save, "Save"),
-            (self.act_export, "Export All"),
-        ):
+        self.text_buttons: list[QToolButton] = []
+        for action in (self.act_open, self.act_save, self.act_export):
             button = QToolButton(self.toolbar)
-            button.setDefaultAction(action)
-            button.setText(label)
+            button.setDefaultAction(action)  # labelled with the action's short iconText
             button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
             button.setAutoRaise(True)
             self.toolbar.addWidget(button)
+            self.text_buttons.append(button)
         self.toolbar.addSeparator()
-        model_label = QLabel("Model", self.toolbar)
-        self.toolbar.addWidget(model_label)
+        self.model_label_action = self.toolbar.addWidget(QLabel("Model", self.toolbar))
         self.picker, self.temperature = add_model_controls(self.toolbar, self.state)
         self.picker.busyChanged.connect(self._import_busy)
         for action in (*self.act_modes.values(),):
@@ -248,6 +304,7 @@ class PhotosTab(QWidget):
             button = self.toolbar.widgetForAction(action)
             if isinstance(button, QToolButton):
                 button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
+        self.toolbar_level = 0  # how much the toolbar gave up to fit (see _fit_toolbar)
         layout.addWidget(self.toolbar)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
@@ -277,7 +334,7 @@ class PhotosTab(QWidget):
         self.list.setItemDelegate(PhotoDelegate(self.list))
         self.list.setUniformItemSizes(True)
         self.list.setMouseTracking(True)
-        self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.list.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.list.customContextMenuRequested.connect(self._list_menu)
@@ -301,6 +358,31 @@ class PhotosTab(QWidget):
         self._mode_changed(self.view.mode)
         self._update_actions()
 
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._fit_toolbar()
+
+    def _fit_toolbar(self) -> None:
+        """In a narrow window the toolbar gives room step by step (1: the labelled buttons
+        show only their icons; 2: the model box shows fewer characters), so the temperature,
+        the view buttons, Fit and 1:1 stay on it rather than in its overflow menu."""
+        for level in range(3):
+            self._set_toolbar_level(level)
+            if self.toolbar.sizeHint().width() <= self.width():
+                return
+
+    def _set_toolbar_level(self, level: int) -> None:
+        if level == self.toolbar_level:
+            return
+        self.toolbar_level = level
+        style = Qt.ToolButtonStyle
+        for button in self.text_buttons:
+            button.setToolButtonStyle(
+                style.ToolButtonIconOnly if level else style.ToolButtonTextBesideIcon
+            )
+        self.model_label_action.setVisible(level == 0)
+        self.picker.set_compact(level == 2)
+
     # -- settings -----------------------------------------------------------------------------
 
     def restore_settings(self) -> None:
@@ -313,6 +395,19 @@ class PhotosTab(QWidget):
     def save_settings(self) -> None:
         settings.set_value("view/mode", self.view.mode)
         settings.set_value("photos/splitter", self.splitter.saveState())
+        settings.set_value(LIST_KEY, self.queue.to_json())
+
+    def restore_list(self) -> int:
+        """The photo list of the last run, each photo with its settings, the same one shown.
+        Photos deleted since are left out. Returns how many came back."""
+        items, current = PhotoQueue.items_from_json(settings.get_str(LIST_KEY, ""))
+        if not items or self.items:
+            return 0
+        self._add_items(items)
+        self.select(items[max(current, 0)])
+        self._update_count()
+        self._update_actions()
+        return len(items)
 
     # -- adding photos ------------------------------------------------------------------------
 
@@ -329,26 +424,52 @@ class PhotosTab(QWidget):
         return self.queue.generation
 
     def add_paths(self, paths: list[str | Path], remember: bool = True) -> int:
-        """Add photos, folders (recursive) or globs; returns how many were added."""
+        """Add photos, folders (recursive) or globs and show the first of them (the one already
+        listed, when it was); returns how many were added."""
         new = self.queue.new_items(paths)
         if remember and paths:
             settings.add_recent([Path(p).resolve() for p in paths if Path(p).exists()])
             first = Path(paths[0])
             settings.set_value("folders/open", str(first if first.is_dir() else first.parent))
         if not new:
-            if paths:
+            listed = self._listed(paths)
+            if listed is not None:
+                self.select(listed)
+                self.message.emit(f"{listed.name} is in the list already.", 5000)
+            elif paths:
                 self.message.emit("No new photos found there.", 5000)
             return 0
-        self.model.insert(new)
-        self._thumb_queue.extend(new)
-        self._start_thumbnails()
-        self._kick()
-        if self._current_item is None:
-            self.select(new[0])
+        self._add_items(new)
+        self.select(new[0])
         self._update_count()
         self._update_actions()
-        self.message.emit(f"Added {len(new)} photo{'s' if len(new) != 1 else ''}.", 4000)
+        text = f"Added {len(new)} photo{'s' if len(new) != 1 else ''}."
+        before = [i for i in new if i.settings.saved_to]
+        if len(before) == 1:
+            text += (
+                f" {before[0].name} was colourized before: saved as {before[0].settings.saved_to}."
+            )
+        elif before:
+            text += f" {len(before)} of them were colourized before (see each one's status)."
+        self.message.emit(text, 8000 if before else 4000)
         return len(new)
+
+    def _add_items(self, items: list[PhotoItem], row: int | None = None) -> None:
+        for item in items:
+            if item.settings.saved_to is None:
+                item.settings.saved_to = settings.saved_result(item.path)
+        self.model.insert(items, row)
+        self._thumb_queue.extend(items)
+        self._start_thumbnails()
+        self._kick()
+
+    def _listed(self, paths: list[str | Path]) -> PhotoItem | None:
+        """The listed photo that the first of ``paths`` names, if any."""
+        for path in paths:
+            if Path(path).is_file():
+                target = Path(path).resolve()
+                return next((i for i in self.items if i.path.resolve() == target), None)
+        return None
 
     def open_dialog(self) -> None:
         files, _ = QFileDialog.getOpenFileNames(
@@ -374,23 +495,47 @@ class PhotosTab(QWidget):
                 self.model.index(row), QItemSelectionModel.SelectionFlag.ClearAndSelect
             )
 
+    def selected_items(self) -> list[PhotoItem]:
+        rows = sorted(index.row() for index in self.list.selectionModel().selectedRows())
+        chosen = [self.items[row] for row in rows if row < len(self.items)]
+        if not chosen and self._current_item is not None:
+            chosen = [self._current_item]
+        return chosen
+
     def remove_current(self) -> None:
-        item = self._current_item
-        if item is None:
-            return
-        row = self.model.remove(item)
-        self._forget(item)
-        if self.items:
-            self.select(self.items[min(row, len(self.items) - 1)])
-        else:
-            self._set_current(None)
-        self._update_count()
+        """Remove the selected photos (Edit > Undo brings them back)."""
+        self._remove(self.selected_items())
 
     def clear(self) -> None:
-        for item in self.model.clear():
+        self._remove(list(self.items))
+
+    def _remove(self, items: list[PhotoItem]) -> None:
+        rows = [(self.queue.row_of(i), i) for i in items if i in self.queue]
+        if rows:
+            self.undo_stack.push(RemovePhotos(rows, self._take_out, self._put_back))
+
+    def _take_out(self, items: list[PhotoItem]) -> None:
+        first_row = min(self.queue.row_of(i) for i in items)
+        showing = self._current_item in items
+        for item in items:
+            self.model.remove(item)
             self._forget(item)
-        self._set_current(None)
+        if not self.items:
+            self._set_current(None)
+        elif showing:
+            self.select(self.items[min(first_row, len(self.items) - 1)])
         self._update_count()
+        self._update_actions()
+
+    def _put_back(self, rows: list[tuple[int, PhotoItem]]) -> None:
+        for row, item in rows:  # in ascending order, so each row is right once placed
+            self._add_items([item], row)
+        self.select(rows[0][1])
+        self._update_count()
+        self._update_actions()
+
+    def select_all(self) -> None:
+        self.list.selectAll()
 
     def _forget(self, item: PhotoItem) -> None:
         if item in self._thumb_queue:
@@ -418,7 +563,7 @@ class PhotosTab(QWidget):
         again.triggered.connect(lambda: self._requeue(item))
         folder = menu.addAction("Show in Folder")
         folder.triggered.connect(
-            lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(item.path.parent)))
+            lambda: open_with_system(self, item.path.parent, "the photo's folder")
         )
         menu.addSeparator()
         menu.addAction(self.act_remove)
@@ -489,6 +634,7 @@ class PhotosTab(QWidget):
         if self.opened is not None:
             self.view.set_busy("Loading the model…")
         self._model_task = spawn(self._load_model(Path(path), self._model_gen), self._task_failed)
+        self._update_actions()
         self._update_busy()
         self.infoChanged.emit()
 
@@ -711,6 +857,75 @@ class PhotosTab(QWidget):
         self.act_export.setEnabled(has_items)
         self.act_remove.setEnabled(current is not None)
         self.act_clear.setEnabled(has_items)
+        self.act_copy.setEnabled(current is not None and current.status != ERROR)
+        self.act_select_all.setEnabled(has_items)
+        for action in self.temperature_actions:
+            action.setEnabled(self.temperature.available)
+
+    # -- the temperature and the clipboard ----------------------------------------------------
+
+    def nudge_temperature(self, step: float) -> None:
+        if self.temperature.available:
+            value = round(min(1.0, max(0.01, self.state.temperature + step)), 2)
+            self.state.set_temperature(value)
+
+    def ask_temperature(self) -> None:
+        if not self.temperature.available:
+            return
+        value, ok = QInputDialog.getDouble(
+            self,
+            "Temperature",
+            "Temperature (0.01 to 1.00; lower is more vivid):",
+            self.state.temperature,
+            0.01,
+            1.0,
+            2,
+        )
+        if ok:
+            self.state.set_temperature(value)
+
+    def copy_result(self) -> asyncio.Task | None:
+        """Put the colourized photo, at full resolution and the current temperature, on the
+        clipboard (rendered in the background)."""
+        item, opened, colorizer = self._current_item, self.opened, self.colorizer
+        if item is None or opened is None or item.prediction is None or colorizer is None:
+            self.message.emit("Nothing to copy yet: the photo is not colourized.", 5000)
+            return None
+        prediction = replace(item.prediction, lightness=opened.lightness)
+        temperature = self.state.temperature
+
+        async def copy() -> None:
+            rgb = await self._workers["render"].run(colorizer.render, prediction, temperature)
+            image = await self._workers["render"].run(jobs.qimage_rgb, rgb)
+            QGuiApplication.clipboard().setImage(image)
+            self.message.emit(
+                f"Copied {item.name}, colourized ({image.width()} × {image.height()}).", 5000
+            )
+
+        return spawn(copy(), self._task_failed)
+
+    def paste(self) -> asyncio.Task | None:
+        """Add the photo files, or the image, on the clipboard to the list."""
+        mime = QGuiApplication.clipboard().mimeData()
+        files = [u.toLocalFile() for u in mime.urls() if u.isLocalFile()] if mime else []
+        if files:
+            self.add_paths(files)
+            return None
+        image = QGuiApplication.clipboard().image()
+        if image.isNull():
+            self.message.emit("The clipboard holds no photo.", 5000)
+            return None
+        target = pasted_photo_path()
+
+        async def paste() -> None:
+            try:
+                path = await self._workers["thumbs"].run(save_pasted, image, target)
+            except OSError as exc:
+                self.message.emit(f"Not pasted: {exc}", 8000)
+                return
+            self.add_paths([path], remember=False)
+
+        return spawn(paste(), self._task_failed)
 
     # -- rendering ----------------------------------------------------------------------------
 
@@ -807,6 +1022,14 @@ class PhotosTab(QWidget):
 
     # -- saving -------------------------------------------------------------------------------
 
+    def _saved(self, item: PhotoItem | None, output: Path) -> None:
+        """Remember where a photo's result went: it is said when the photo is opened again."""
+        if item is None:
+            return
+        settings.remember_result(item.path, output)
+        item.settings.saved_to = str(output)
+        self.model.changed(item)
+
     def _suggested_name(self, item: PhotoItem) -> str:
         fmt = settings.get_str("export/format", "png")
         suffix = {"jpg": ".jpg", "tiff": ".tiff"}.get(fmt, ".png")
@@ -855,6 +1078,7 @@ class PhotosTab(QWidget):
                     QMessageBox.StandardButton.Cancel,
                 )
                 if answer != QMessageBox.StandardButton.Yes:
+                    self.message.emit("Not saved: the original photo was kept.", 6000)
                     return None
                 replace_input = True
             else:
@@ -866,6 +1090,7 @@ class PhotosTab(QWidget):
                     QMessageBox.StandardButton.Cancel,
                 )
                 if answer != QMessageBox.StandardButton.Yes:
+                    self.message.emit(f"Not saved: {target.name} was kept as it was.", 6000)
                     return None
         settings.set_value("folders/save", str(target.parent))
         return spawn(self._save(item, opened, target, replace_input), self._task_failed)
@@ -893,6 +1118,7 @@ class PhotosTab(QWidget):
             return None
         w, h = opened.size
         self.message.emit(f"Saved {written} ({w} × {h}).", 8000)
+        self._saved(item, Path(written))
         return written
 
     # -- export all ---------------------------------------------------------------------------
@@ -961,6 +1187,8 @@ class PhotosTab(QWidget):
                 if result is None:
                     break
                 dialog.photo_done(result.source, result.output, result.error)
+                if result.ok and result.output is not None:
+                    self._saved(self._listed([result.source]), Path(result.output))
                 if result.ok:
                     written += 1
                 else:

@@ -5,10 +5,11 @@ Tests and the screenshot script point them at a temporary folder with ``use_sett
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QSettings
+from PySide6.QtCore import QCoreApplication, QSettings, QStandardPaths
 
 ORGANIZATION = "chroma-desk"
 APPLICATION = "Chroma Desk"
@@ -69,10 +70,16 @@ def set_value(key: str, value: object) -> None:
     settings().setValue(key, value)
 
 
-def get_folder(key: str) -> str:
-    """A remembered folder, or the home folder when it is unset or gone."""
+def get_folder(key: str, default: str | Path | None = None) -> str:
+    """A remembered folder, or ``default`` (the home folder) when it is unset or gone."""
     folder = get_str(key)
-    return folder if folder and Path(folder).is_dir() else str(Path.home())
+    return folder if folder and Path(folder).is_dir() else str(default or Path.home())
+
+
+def pictures_dir() -> Path:
+    """The user's Pictures folder (it may not exist yet), else the home folder."""
+    location = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.PicturesLocation)
+    return Path(location) if location else Path.home()
 
 
 def recent_files() -> list[str]:
@@ -90,3 +97,30 @@ def add_recent(paths: list[str | Path]) -> None:
 
 def clear_recent() -> None:
     set_value("recent/files", [])
+
+
+RESULTS_KEY = "photos/results"  # where each photo's result was saved, newest last
+MAX_RESULTS = 500
+
+
+def _results() -> dict[str, str]:
+    try:
+        value = json.loads(get_str(RESULTS_KEY, "{}"))
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def remember_result(source: Path, output: Path) -> None:
+    """Remember that ``source`` was colourized into ``output``."""
+    results = _results()
+    key = str(Path(source).resolve())
+    results.pop(key, None)
+    results[key] = str(output)
+    set_value(RESULTS_KEY, json.dumps(dict(list(results.items())[-MAX_RESULTS:])))
+
+
+def saved_result(source: Path) -> str | None:
+    """Where ``source`` was last colourized to, when that file is still there."""
+    output = _results().get(str(Path(source).resolve()))
+    return output if output and Path(output).is_file() else None

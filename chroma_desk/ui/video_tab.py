@@ -14,8 +14,8 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from PySide6.QtCore import QObject, QSignalBlocker, QSize, Qt, QThread, QUrl, Signal, Slot
-from PySide6.QtGui import QDesktopServices, QDragEnterEvent, QDropEvent
+from PySide6.QtCore import QObject, QSignalBlocker, QSize, Qt, QThread, Signal, Slot
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QDoubleSpinBox,
@@ -47,6 +47,7 @@ from chroma_desk.media.video import (
 )
 from chroma_desk.ui import settings
 from chroma_desk.ui.compare_view import SIDE, SPLIT, CompareView, ImagePyramid
+from chroma_desk.ui.desktop import open_with_system
 from chroma_desk.ui.icons import icon
 from chroma_desk.ui.model_picker import add_model_controls
 from chroma_desk.ui.state import AppState
@@ -615,7 +616,7 @@ class VideoTab(QWidget):
 
     def open_result(self) -> None:
         if self.result is not None and self.result.output is not None:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.result.output)))
+            open_with_system(self, self.result.output, "this video")
 
     def _update_controls(self) -> None:
         running = self.running

@@ -107,13 +107,27 @@ def test_side_by_side_shows_the_same_region_on_both_sides(view):
     assert left.width() == pytest.approx(right.width())
 
 
-def test_space_flips_between_before_and_after(view):
+def test_space_shows_the_original_then_goes_back_to_split_or_side_by_side(view):
+    assert view.mode == SPLIT
+    view.toggle_before_after()
+    assert view.mode == SINGLE and view.showing_before
+    view.toggle_before_after()
+    assert view.mode == SPLIT
+    view.set_mode(SIDE)
+    view.toggle_before_after()
+    assert view.mode == SINGLE and view.showing_before
+    view.toggle_before_after()
+    assert view.mode == SIDE
+
+
+def test_space_in_the_one_at_a_time_view_flips_before_and_after(view):
+    view.set_mode(SINGLE)
     view.toggle_before_after()
     assert view.mode == SINGLE and view.showing_before
     view.toggle_before_after()
     assert view.mode == SINGLE and not view.showing_before
-    view.set_mode(SPLIT)
-    assert view.mode == SPLIT
+    view.toggle_before_after()
+    assert view.mode == SINGLE and view.showing_before
 
 
 def test_messages_and_placeholder(qtbot):
