@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from chroma_desk import __version__
 from chroma_desk.models.library import ModelEntry, bundled_dir, list_models, user_dir
 from chroma_desk.ui.branding import APP_NAME, app_icon
+from chroma_desk.ui.model_card import stage_text, training_stages, training_summary
 
 SUMMARY = (
     "Colourize black-and-white photos and video with deep networks, on your own computer, "
@@ -87,11 +88,6 @@ def _number(value: Any) -> str:
     return str(value)
 
 
-def _duration(seconds: float) -> str:
-    minutes = round(seconds / 60)
-    return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
-
-
 def _rows(rows: list[tuple[str, str]], muted: str = MUTED) -> str:
     """A two-column table, keys in the muted colour; values are HTML already."""
     key = f"style='color: {muted}; padding-right: 12px; white-space: nowrap'"
@@ -151,16 +147,6 @@ def model_html(entry: ModelEntry, muted: str = MUTED) -> str:
     if isinstance(arguments, dict) and arguments:
         shown = ", ".join(f"{k}={_number(v)}" for k, v in arguments.items() if k != "pretrained")
         arch += f" <span class='muted'>({_esc(shown)})</span>"
-    training = card.get("training") if isinstance(card.get("training"), dict) else {}
-    trained = []
-    if training.get("steps"):
-        trained.append(f"{training['steps']:,} steps")
-    if training.get("images_seen"):
-        trained.append(f"{training['images_seen']:,} images seen")
-    if training.get("seconds"):
-        trained.append(_duration(float(training["seconds"])))
-    if training.get("device"):
-        trained.append(f"on {training['device']}")
     size = ""
     try:
         size = f"{entry.path.name}, {entry.path.stat().st_size / 1e6:.1f} MB"
@@ -172,12 +158,15 @@ def model_html(entry: ModelEntry, muted: str = MUTED) -> str:
         ("kind", _esc(card.get("kind", ""))),
         ("working size", _esc(f"{card.get('working_size', '?')} px")),
         ("trained on", _esc(trained_on_text(card)) or "<i>not recorded</i>"),
-        ("training", _esc(", ".join(trained))),
+        ("training", _esc(training_summary(card))),
         ("licence and data", _esc(licence_text(card)) or "<i>not recorded</i>"),
         ("file", _esc(size)),
     ]
     if card.get("default_temperature") is not None and card.get("kind") == "classification":
         rows.insert(4, ("temperature", _esc(_number(card["default_temperature"]))))
+    stages = training_stages(card)
+    if len(stages) > 1:
+        rows.extend((f"stage {n}", _esc(stage_text(stage))) for n, stage in enumerate(stages, 1))
     parts.append(_rows(rows, muted))
     metrics = metric_rows(card.get("metrics"), muted)
     if metrics:

@@ -355,8 +355,10 @@ def test_model_card_dialog_shows_the_card(qtbot, tiny_model):
     text = dialog.browser.toPlainText()
     assert "Tiny classification (tests)" in text
     assert "random weights" in text
-    assert "ciede2000" in text
-    assert "colour bins" in text
+    assert "CIEDE2000 colour difference from the real photos" in text and "99" in text
+    bins = len(dialog.card["bins"])
+    assert "(0.38 by default)" in text and f"{bins} colours" in text
+    assert "{" not in text and "None" not in text  # a page, not a dump
 
 
 def test_optional_tabs_plug_in_when_their_module_imports(
