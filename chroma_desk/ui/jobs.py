@@ -161,6 +161,11 @@ def render_job(
     return Rendered(pyramid, time.perf_counter() - start, temperature, preview)
 
 
+def full_image_job(colorizer: Colorizer, prediction: Prediction, temperature: float) -> QImage:
+    """The result at full resolution as a QImage (for the clipboard)."""
+    return qimage_rgb(colorizer.render(prediction, temperature))
+
+
 def save_job(
     colorizer: Colorizer,
     prediction: Prediction,

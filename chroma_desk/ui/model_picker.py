@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QMessageBox,
     QSizePolicy,
@@ -408,6 +409,27 @@ class TemperatureControl(QWidget):
 
     def reset(self) -> None:
         self.state.set_temperature(self.default)
+
+    def nudge(self, step: float) -> None:
+        """Move the temperature by ``step`` (Model > Temperature > More Vivid / Calmer)."""
+        if self.available:
+            self.state.set_temperature(round(min(1.0, max(0.01, self.state.temperature + step)), 2))
+
+    def ask(self) -> None:
+        """Model > Temperature > Set Temperature…: type a value."""
+        if not self.available:
+            return
+        value, ok = QInputDialog.getDouble(
+            self,
+            "Temperature",
+            "Temperature (0.01 to 1.00; lower is more vivid):",
+            self.state.temperature,
+            0.01,
+            1.0,
+            2,
+        )
+        if ok:
+            self.state.set_temperature(value)
 
 
 def add_model_controls(

@@ -1,22 +1,30 @@
-"""The Photos tab's list: a Qt model over the ``PhotoQueue`` and the delegate that draws a row
-(thumbnail, name, and the size, progress or error)."""
+"""The Photos tab's list: a Qt model over the ``PhotoQueue``, the delegate that draws a row
+(thumbnail, name, and the size, progress or error), and the thumbnails' background work."""
 
 from __future__ import annotations
 
+import asyncio
+from collections import deque
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import (
     QAbstractListModel,
     QModelIndex,
+    QObject,
     QPersistentModelIndex,
     QRectF,
     QSize,
     Qt,
+    Signal,
 )
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPainterPath, QPalette
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
+from chroma_desk.engine.colorizer import Colorizer
+from chroma_desk.ui import jobs
+from chroma_desk.ui.aio import Worker, spawn
 from chroma_desk.ui.photo_queue import (
     DONE,
     ERROR,
@@ -194,3 +202,71 @@ class PhotoDelegate(QStyledItemDelegate):
             status,
         )
         p.restore()
+
+
+class Thumbnails(QObject):
+    """The list's thumbnails, made on ``worker``: a quick gray one for each new photo, and the
+    colour ones re-rendered at a new temperature (no network). ``made(item)`` after each
+    gray one; the queue's listeners hear of every change."""
+
+    made = Signal(object)  # PhotoItem
+
+    def __init__(
+        self, worker: Worker, queue: PhotoQueue, on_error: Callable[[BaseException], None]
+    ) -> None:
+        super().__init__()
+        self.worker, self.queue, self.on_error = worker, queue, on_error
+        self._todo: deque[PhotoItem] = deque()
+        self._task: asyncio.Task | None = None
+        self._recolour_task: asyncio.Task | None = None
+        self._stopped = False
+
+    def add(self, items: list[PhotoItem]) -> None:
+        self._todo.extend(items)
+        if not self._stopped and (self._task is None or self._task.done()):
+            self._task = spawn(self._gray(), self.on_error)
+
+    def forget(self, item: PhotoItem) -> None:
+        if item in self._todo:
+            self._todo.remove(item)
+
+    async def _gray(self) -> None:
+        while self._todo and not self._stopped:
+            item = self._todo.popleft()
+            if item.thumbnail is not None or item.status == ERROR:
+                continue
+            thumb = await self.worker.run(jobs.thumbnail_job, item.path)
+            if thumb is not None and item.thumbnail is None:
+                item.thumbnail = thumb.image
+                item.size = item.size or thumb.size
+                self.queue.changed(item)
+                self.made.emit(item)
+
+    def recolour(self, colorizer: Colorizer, items: list[PhotoItem], temperature: float) -> None:
+        """Colour thumbnails of ``items`` at ``temperature``; a newer call replaces this one."""
+        if self._recolour_task is not None and not self._recolour_task.done():
+            self._recolour_task.cancel()
+        self._recolour_task = spawn(
+            self._recolour(colorizer, items, temperature, self.queue.generation), self.on_error
+        )
+
+    async def _recolour(
+        self, colorizer: Colorizer, items: list[PhotoItem], temperature: float, gen: int
+    ) -> None:
+        for start in range(0, len(items), 8):
+            chunk = items[start : start + 8]
+            images = await self.worker.run(
+                jobs.thumbnails_job, colorizer, [i.prediction for i in chunk], temperature
+            )
+            if gen != self.queue.generation or self._stopped:
+                return
+            for item, image in zip(chunk, images, strict=True):
+                item.colour_thumbnail = image
+                self.queue.changed(item)
+
+    def stop(self) -> None:
+        self._stopped = True
+        self._todo.clear()
+        for task in (self._task, self._recolour_task):
+            if task is not None and not task.done():
+                task.cancel()

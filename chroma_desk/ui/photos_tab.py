@@ -11,51 +11,33 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import deque
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import (
-    QItemSelectionModel,
-    QModelIndex,
-    QPoint,
-    QSize,
-    Qt,
-    QTimer,
-    Signal,
-)
-from PySide6.QtGui import (
-    QAction,
-    QActionGroup,
-    QGuiApplication,
-    QKeySequence,
-    QUndoStack,
-)
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
     QHBoxLayout,
-    QInputDialog,
     QLabel,
     QListView,
     QMenu,
     QMessageBox,
     QSplitter,
-    QToolBar,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from chroma_desk.engine.batch import Task, colorize_files
 from chroma_desk.engine.colorizer import Colorizer
 from chroma_desk.engine.export_plan import existing_targets, plan_export
 from chroma_desk.media.images import ImageReadError
-from chroma_desk.models.checkpoint import ModelFileError, read_card
+from chroma_desk.models.checkpoint import ModelFileError
 from chroma_desk.ui import jobs, settings
 from chroma_desk.ui.aio import Worker, spawn
-from chroma_desk.ui.compare_view import MODES, SIDE, SINGLE, SPLIT, CompareView
+from chroma_desk.ui.compare_view import MODES, SPLIT, CompareView
 from chroma_desk.ui.desktop import open_with_system
 from chroma_desk.ui.export_dialog import (
     BatchDialog,
@@ -65,21 +47,16 @@ from chroma_desk.ui.export_dialog import (
     remember_options,
 )
 from chroma_desk.ui.icons import icon
-from chroma_desk.ui.model_picker import add_model_controls
-from chroma_desk.ui.photo_edit import (
-    RemovePhotos,
-    TemperatureHistory,
-    pasted_photo_path,
-    save_pasted,
-)
-from chroma_desk.ui.photo_list import PhotoDelegate, PhotoListModel
+from chroma_desk.ui.photo_actions import PhotosToolbar, build_actions
+from chroma_desk.ui.photo_edit import RemovePhotos, pasted_photo_path, save_pasted
+from chroma_desk.ui.photo_export import PhotoExporter, ask_save_target
+from chroma_desk.ui.photo_list import PhotoDelegate, PhotoListModel, Thumbnails
 from chroma_desk.ui.photo_queue import ERROR, PhotoItem, PhotoQueue
 from chroma_desk.ui.state import AppState
 
 log = logging.getLogger(__name__)
 
 FULL_RENDER_DELAY_MS = 220  # after the slider rests, render the full resolution
-SAVE_FILTERS = "PNG (*.png);;JPEG (*.jpg *.jpeg);;TIFF (*.tif *.tiff)"
 LIST_KEY = "photos/list"  # the photo list, saved when the window closes
 
 
@@ -104,16 +81,17 @@ class PhotosTab(QWidget):
         self._workers = {name: Worker(name) for name in ("model", "render", "thumbs")}
         self._predict_task: asyncio.Task | None = None
         self._predict_gen = -1
-        self._thumb_queue: deque[PhotoItem] = deque()
-        self._thumb_task: asyncio.Task | None = None
+        self.thumbnails = Thumbnails(self._workers["thumbs"], self.queue, self._task_failed)
+        self.thumbnails.made.connect(self._thumbnail_made)
         self._current_item: PhotoItem | None = None
         self.opened: jobs.Opened | None = None
         self._open_task: asyncio.Task | None = None
         self._render_want: tuple[bool, float] | None = None
         self._render_task: asyncio.Task | None = None
-        self._batch_task: asyncio.Task | None = None
-        self._batch_progress: tuple[int, int] | None = None
-        self._thumbs_task: asyncio.Task | None = None
+        self.exporter = PhotoExporter(self._workers["model"], self)
+        self.exporter.progressChanged.connect(self._update_busy)
+        self.exporter.saved.connect(lambda source, out: self._saved(self._listed([source]), out))
+        self.exporter.finished.connect(self._exported)
         self._import_message = ""
         self.activity = ""  # what ``activityChanged`` last said
         self._closing = False
@@ -127,7 +105,7 @@ class PhotosTab(QWidget):
         self._full_timer.setInterval(FULL_RENDER_DELAY_MS)
         self._full_timer.timeout.connect(self._temperature_rested)
 
-        self._build_actions()
+        build_actions(self)
         self._build_ui()
         state.modelChanged.connect(self._model_changed)
         state.temperatureChanged.connect(self._temperature_changed)
@@ -140,171 +118,14 @@ class PhotosTab(QWidget):
 
     # -- construction -------------------------------------------------------------------------
 
-    def _action(
-        self, text: str, slot, shortcut=None, icon_name: str | None = None, tip: str = ""
-    ) -> QAction:
-        action = QAction(text, self)
-        if icon_name:
-            action.setIcon(icon(icon_name))
-        if shortcut is not None:
-            if isinstance(shortcut, list):
-                action.setShortcuts(shortcut)
-            else:
-                action.setShortcut(shortcut)
-        if tip:
-            action.setToolTip(tip)
-            action.setStatusTip(tip)
-        action.triggered.connect(lambda _checked=False: slot())
-        self.addAction(action)
-        return action
-
-    def _build_actions(self) -> None:
-        K = QKeySequence
-        self.act_open = self._action(
-            "&Open Photos…", self.open_dialog, K.StandardKey.Open, "open",
-            "Open photos (Ctrl+O)",
-        )  # fmt: skip
-        self.act_open_folder = self._action(
-            "Open &Folder…", self.open_folder_dialog, K("Ctrl+Shift+O"), None,
-            "Add every photo in a folder and its subfolders",
-        )  # fmt: skip
-        self.act_save = self._action(
-            "&Save Colourized Photo…", self.save_current, K.StandardKey.Save, "save",
-            "Save the current result at full resolution (Ctrl+S)",
-        )  # fmt: skip
-        self.act_export = self._action(
-            "&Export All…", self.export_all, K("Ctrl+Shift+S"), "export",
-            "Colourize every photo in the list into a folder (Ctrl+Shift+S)",
-        )  # fmt: skip
-        self.act_remove = self._action(
-            "&Remove From List", self.remove_current, K.StandardKey.Delete, "remove",
-            "Remove the selected photos from the list (the files are not touched)",
-        )  # fmt: skip
-        self.act_clear = self._action("Clear List", self.clear, None, None, "Remove every photo")
-        self.act_stop = self._action(
-            "Stop Colourizing", self.stop_colourizing, None, "stop",
-            "Stop colourizing the photos still waiting (select one to colourize it)",
-        )  # fmt: skip
-        self.mode_group = QActionGroup(self)
-        self.act_modes: dict[str, QAction] = {}
-        for mode, text, key, name, tip in (
-            (SPLIT, "&Split View", "Ctrl+1", "split", "Before and after with a divider"),
-            (SIDE, "Side &by Side", "Ctrl+2", "side", "Before and after side by side"),
-            (SINGLE, "&One at a Time", "Ctrl+3", "single", "One image; Space flips it"),
-        ):
-            action = self._action(
-                text, lambda m=mode: self.view.set_mode(m), K(key), name, f"{tip} ({key})"
-            )
-            action.setCheckable(True)
-            self.mode_group.addAction(action)
-            self.act_modes[mode] = action
-        self.act_toggle = self._action(
-            "Flip Before/After", self.toggle_before_after, K(Qt.Key.Key_Space), None,
-            "Show the original or the result (Space)",
-        )  # fmt: skip
-        self.act_fit = self._action(
-            "&Fit", lambda: self.view.fit(), [K("F"), K("Ctrl+0")], "fit",
-            "Fit the photo in the window (F)",
-        )  # fmt: skip
-        self.act_actual = self._action(
-            "&100%", lambda: self.view.actual_size(), [K("1"), K("Ctrl+Alt+0")], "actual",
-            "One photo pixel per screen pixel (1)",
-        )  # fmt: skip
-        self.act_zoom_in = self._action(
-            "Zoom &In",
-            lambda: self.view.zoom_by(1.25),
-            [K.StandardKey.ZoomIn, K("Ctrl+="), K("=")],
-        )
-        self.act_zoom_out = self._action(
-            "Zoom &Out", lambda: self.view.zoom_by(0.8), [K.StandardKey.ZoomOut, K("-")]
-        )
-        for action, short in ((self.act_open, "Open"), (self.act_save, "Save")):
-            action.setIconText(short)  # the toolbar's label; menus show the full text
-        self.act_export.setIconText("Export All")
-        self._build_edit_actions()
-        self.view_actions = [
-            *self.act_modes.values(),
-            self.act_toggle,
-            self.act_fit,
-            self.act_actual,
-            self.act_zoom_in,
-            self.act_zoom_out,
-        ]
-
-    def _build_edit_actions(self) -> None:
-        K = QKeySequence
-        self.undo_stack = QUndoStack(self)
-        self.act_undo = self.undo_stack.createUndoAction(self, "&Undo")
-        self.act_undo.setShortcut(K.StandardKey.Undo)
-        self.act_redo = self.undo_stack.createRedoAction(self, "&Redo")
-        self.act_redo.setShortcuts([K.StandardKey.Redo, K("Ctrl+Shift+Z")])
-        self.addActions([self.act_undo, self.act_redo])
-        self.temperature_history = TemperatureHistory(self.state, self.undo_stack)
-        self.act_copy = self._action(
-            "&Copy Colourized Photo", self.copy_result, K.StandardKey.Copy, None,
-            "Copy the colourized photo, at full resolution, to the clipboard",
-        )  # fmt: skip
-        self.act_paste = self._action(
-            "&Paste Photo", self.paste, K.StandardKey.Paste, None,
-            "Add the photo (or photo files) on the clipboard to the list",
-        )  # fmt: skip
-        self.act_select_all = self._action(
-            "Select &All", self.select_all, K.StandardKey.SelectAll, None,
-            "Select every photo in the list",
-        )  # fmt: skip
-        self.act_vivid = self._action(
-            "More &Vivid", lambda: self.nudge_temperature(-0.05), K("Ctrl+["), None,
-            "Lower the temperature by 0.05: stronger, patchier colour",
-        )  # fmt: skip
-        self.act_calmer = self._action(
-            "&Calmer", lambda: self.nudge_temperature(0.05), K("Ctrl+]"), None,
-            "Raise the temperature by 0.05: calmer, more muted colour",
-        )  # fmt: skip
-        self.act_set_temperature = self._action(
-            "&Set Temperature…", self.ask_temperature, None, None,
-            "Type a temperature between 0.01 and 1.00",
-        )  # fmt: skip
-        self.act_reset_temperature = self._action(
-            "&Reset Temperature", lambda: self.temperature.reset(), None, "reset",
-            "Back to this model's default temperature",
-        )  # fmt: skip
-        self.temperature_actions = [
-            self.act_vivid,
-            self.act_calmer,
-            self.act_set_temperature,
-            self.act_reset_temperature,
-        ]
-
     def _build_ui(self) -> None:
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
 
-        self.toolbar = QToolBar("Photos", self)
-        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        self.toolbar.setIconSize(QSize(18, 18))
-        self.text_buttons: list[QToolButton] = []
-        for action in (self.act_open, self.act_save, self.act_export):
-            button = QToolButton(self.toolbar)
-            button.setDefaultAction(action)  # labelled with the action's short iconText
-            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-            button.setAutoRaise(True)
-            self.toolbar.addWidget(button)
-            self.text_buttons.append(button)
-        self.toolbar.addSeparator()
-        self.model_label_action = self.toolbar.addWidget(QLabel("Model", self.toolbar))
-        self.picker, self.temperature = add_model_controls(self.toolbar, self.state)
+        self.toolbar = PhotosToolbar(self)
+        self.picker, self.temperature = self.toolbar.picker, self.toolbar.temperature
         self.picker.busyChanged.connect(self._import_busy)
-        for action in (*self.act_modes.values(),):
-            self.toolbar.addAction(action)
-        self.toolbar.addSeparator()
-        self.toolbar.addAction(self.act_fit)
-        self.toolbar.addAction(self.act_actual)
-        for action in (*self.act_modes.values(), self.act_fit, self.act_actual):
-            button = self.toolbar.widgetForAction(action)
-            if isinstance(button, QToolButton):
-                button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
-        self.toolbar_level = 0  # how much the toolbar gave up to fit (see _fit_toolbar)
         layout.addWidget(self.toolbar)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
@@ -360,28 +181,7 @@ class PhotosTab(QWidget):
 
     def resizeEvent(self, event) -> None:  # noqa: N802
         super().resizeEvent(event)
-        self._fit_toolbar()
-
-    def _fit_toolbar(self) -> None:
-        """In a narrow window the toolbar gives room step by step (1: the labelled buttons
-        show only their icons; 2: the model box shows fewer characters), so the temperature,
-        the view buttons, Fit and 1:1 stay on it rather than in its overflow menu."""
-        for level in range(3):
-            self._set_toolbar_level(level)
-            if self.toolbar.sizeHint().width() <= self.width():
-                return
-
-    def _set_toolbar_level(self, level: int) -> None:
-        if level == self.toolbar_level:
-            return
-        self.toolbar_level = level
-        style = Qt.ToolButtonStyle
-        for button in self.text_buttons:
-            button.setToolButtonStyle(
-                style.ToolButtonIconOnly if level else style.ToolButtonTextBesideIcon
-            )
-        self.model_label_action.setVisible(level == 0)
-        self.picker.set_compact(level == 2)
+        self.toolbar.fit(self.width())
 
     # -- settings -----------------------------------------------------------------------------
 
@@ -459,8 +259,7 @@ class PhotosTab(QWidget):
             if item.settings.saved_to is None:
                 item.settings.saved_to = settings.saved_result(item.path)
         self.model.insert(items, row)
-        self._thumb_queue.extend(items)
-        self._start_thumbnails()
+        self.thumbnails.add(items)
         self._kick()
 
     def _listed(self, paths: list[str | Path]) -> PhotoItem | None:
@@ -538,8 +337,7 @@ class PhotosTab(QWidget):
         self.list.selectAll()
 
     def _forget(self, item: PhotoItem) -> None:
-        if item in self._thumb_queue:
-            self._thumb_queue.remove(item)
+        self.thumbnails.forget(item)
 
     def _update_count(self) -> None:
         n = len(self.items)
@@ -571,22 +369,9 @@ class PhotosTab(QWidget):
 
     # -- thumbnails ---------------------------------------------------------------------------
 
-    def _start_thumbnails(self) -> None:
-        if self._thumb_task is None or self._thumb_task.done():
-            self._thumb_task = spawn(self._thumbnail_loop(), self._task_failed)
-
-    async def _thumbnail_loop(self) -> None:
-        while self._thumb_queue and not self._closing:
-            item = self._thumb_queue.popleft()
-            if item.thumbnail is not None or item.status == ERROR:
-                continue
-            thumb = await self._workers["thumbs"].run(jobs.thumbnail_job, item.path)
-            if thumb is not None and item.thumbnail is None:
-                item.thumbnail = thumb.image
-                item.size = item.size or thumb.size
-                self.model.changed(item)
-                if item is self._current_item:
-                    self.infoChanged.emit()
+    def _thumbnail_made(self, item: PhotoItem) -> None:
+        if item is self._current_item:
+            self.infoChanged.emit()
 
     # -- the model ----------------------------------------------------------------------------
 
@@ -661,17 +446,6 @@ class PhotosTab(QWidget):
         self._kick()
         if self._current_item is not None and self.opened is not None:
             self.view.set_busy("Colourizing…")
-
-    @property
-    def model_kind(self) -> str | None:
-        if self.colorizer is not None:
-            return self.colorizer.kind
-        if self.state.model_path is not None:
-            try:
-                return read_card(self.state.model_path).get("kind")
-            except ModelFileError:
-                return None
-        return None
 
     # -- background colourization -------------------------------------------------------------
 
@@ -752,9 +526,6 @@ class PhotosTab(QWidget):
         self.queue.stop()
         self._update_busy()
 
-    def pending_count(self) -> int:
-        return self.queue.pending_count()
-
     def _import_busy(self, text: str) -> None:
         self._import_message = text
         self._update_busy()
@@ -767,10 +538,10 @@ class PhotosTab(QWidget):
             parts.append(self._import_message)
         if self._model_task is not None and not self._model_task.done():
             parts.append("Loading the model…")
-        if self._batch_progress is not None:
-            done, total = self._batch_progress
+        if self.exporter.progress is not None:
+            done, total = self.exporter.progress
             parts.append(f"Exporting {done + 1} of {total}…")
-        waiting = self.pending_count()
+        waiting = self.queue.pending_count()
         if waiting and self.colorizer is not None:
             finished, total = self.queue.progress()
             parts.append(f"Colourizing {finished + 1} of {total}…")
@@ -862,27 +633,7 @@ class PhotosTab(QWidget):
         for action in self.temperature_actions:
             action.setEnabled(self.temperature.available)
 
-    # -- the temperature and the clipboard ----------------------------------------------------
-
-    def nudge_temperature(self, step: float) -> None:
-        if self.temperature.available:
-            value = round(min(1.0, max(0.01, self.state.temperature + step)), 2)
-            self.state.set_temperature(value)
-
-    def ask_temperature(self) -> None:
-        if not self.temperature.available:
-            return
-        value, ok = QInputDialog.getDouble(
-            self,
-            "Temperature",
-            "Temperature (0.01 to 1.00; lower is more vivid):",
-            self.state.temperature,
-            0.01,
-            1.0,
-            2,
-        )
-        if ok:
-            self.state.set_temperature(value)
+    # -- the clipboard ------------------------------------------------------------------------
 
     def copy_result(self) -> asyncio.Task | None:
         """Put the colourized photo, at full resolution and the current temperature, on the
@@ -895,8 +646,8 @@ class PhotosTab(QWidget):
         temperature = self.state.temperature
 
         async def copy() -> None:
-            rgb = await self._workers["render"].run(colorizer.render, prediction, temperature)
-            image = await self._workers["render"].run(jobs.qimage_rgb, rgb)
+            render = self._workers["render"]
+            image = await render.run(jobs.full_image_job, colorizer, prediction, temperature)
             QGuiApplication.clipboard().setImage(image)
             self.message.emit(
                 f"Copied {item.name}, colourized ({image.width()} × {image.height()}).", 5000
@@ -946,7 +697,9 @@ class PhotosTab(QWidget):
     def _temperature_rested(self) -> None:
         if self.opened is not None and self.opened.preview_lightness is not None:
             self._request_render(preview=False)
-        self._refresh_thumbnails()
+        if self.colorizer is not None and self.colorizer.kind == "classification":
+            others = [i for i in self.queue.current_predictions() if i is not self._current_item]
+            self.thumbnails.recolour(self.colorizer, others, self.state.temperature)
 
     def _request_render(self, preview: bool) -> None:
         """Render the current photo at the current temperature; only the latest request
@@ -998,28 +751,6 @@ class PhotosTab(QWidget):
             self.infoChanged.emit()
             self.renderFinished.emit()
 
-    def _refresh_thumbnails(self) -> None:
-        """Re-render the other colour thumbnails at the new temperature (no network)."""
-        if self.colorizer is None or self.colorizer.kind != "classification":
-            return
-        if self._thumbs_task is not None and not self._thumbs_task.done():
-            self._thumbs_task.cancel()
-        self._thumbs_task = spawn(self._thumbs(self.state.temperature), self._task_failed)
-
-    async def _thumbs(self, temperature: float) -> None:
-        colorizer, gen = self.colorizer, self._model_gen
-        todo = [i for i in self.queue.current_predictions() if i is not self._current_item]
-        for start in range(0, len(todo), 8):
-            chunk = todo[start : start + 8]
-            images = await self._workers["thumbs"].run(
-                jobs.thumbnails_job, colorizer, [i.prediction for i in chunk], temperature
-            )
-            if gen != self._model_gen or temperature != self.state.temperature:
-                return
-            for item, image in zip(chunk, images, strict=True):
-                item.colour_thumbnail = image
-                self.model.changed(item)
-
     # -- saving -------------------------------------------------------------------------------
 
     def _saved(self, item: PhotoItem | None, output: Path) -> None:
@@ -1030,68 +761,17 @@ class PhotosTab(QWidget):
         item.settings.saved_to = str(output)
         self.model.changed(item)
 
-    def _suggested_name(self, item: PhotoItem) -> str:
-        fmt = settings.get_str("export/format", "png")
-        suffix = {"jpg": ".jpg", "tiff": ".tiff"}.get(fmt, ".png")
-        return f"{item.path.stem}_color{suffix}"
-
     def save_current(self, path: str | Path | None = None) -> asyncio.Task | None:
-        """Save the current result at full resolution; asks where when ``path`` is None.
-
-        An existing file is only replaced after asking, and the original photo needs a second,
-        explicit yes."""
+        """Save the current result at full resolution; asks where when ``path`` is None (and
+        before replacing a file: see ``photo_export.ask_save_target``)."""
         item, opened = self._current_item, self.opened
         if item is None or opened is None or item.prediction is None or self.colorizer is None:
             self.message.emit("Nothing to save yet: the photo is not colourized.", 5000)
             return None
-        if path is None:
-            folder = settings.get_str("folders/save") or str(item.path.parent)
-            if not Path(folder).is_dir():
-                folder = str(item.path.parent)
-            chosen, _ = QFileDialog.getSaveFileName(
-                self,
-                "Save colourized photo",
-                str(Path(folder) / self._suggested_name(item)),
-                SAVE_FILTERS,
-                options=QFileDialog.Option.DontConfirmOverwrite,
-            )
-            if not chosen:
-                return None
-            path = chosen
-        target = Path(path)
-        if not target.suffix:
-            target = target.with_suffix(".png")
-        if target.suffix.lower() not in (".png", ".jpg", ".jpeg", ".tif", ".tiff"):
-            QMessageBox.warning(
-                self, "Unknown format", f"{target.name}: save as .png, .jpg or .tiff."
-            )
+        chosen = ask_save_target(self, item, path, self.message.emit)
+        if chosen is None:
             return None
-        replace_input = False
-        if target.exists():
-            if target.resolve() == item.path.resolve():
-                answer = QMessageBox.warning(
-                    self,
-                    "Replace the original photo?",
-                    f"{target.name} is the original black-and-white photo.\n\n"
-                    "Replacing it with the colourized result cannot be undone.",
-                    QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-                    QMessageBox.StandardButton.Cancel,
-                )
-                if answer != QMessageBox.StandardButton.Yes:
-                    self.message.emit("Not saved: the original photo was kept.", 6000)
-                    return None
-                replace_input = True
-            else:
-                answer = QMessageBox.question(
-                    self,
-                    "Replace file?",
-                    f"{target} already exists. Replace it?",
-                    QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-                    QMessageBox.StandardButton.Cancel,
-                )
-                if answer != QMessageBox.StandardButton.Yes:
-                    self.message.emit(f"Not saved: {target.name} was kept as it was.", 6000)
-                    return None
+        target, replace_input = chosen
         settings.set_value("folders/save", str(target.parent))
         return spawn(self._save(item, opened, target, replace_input), self._task_failed)
 
@@ -1134,7 +814,7 @@ class PhotosTab(QWidget):
         if self.colorizer is None:
             QMessageBox.information(self, "No model", "Choose a model first.")
             return None
-        if self._batch_task is not None and not self._batch_task.done():
+        if self.exporter.running:
             self.message.emit("An export is already running.", 4000)
             return None
         if options is None:
@@ -1152,61 +832,17 @@ class PhotosTab(QWidget):
         tasks = plan_export(
             sources, options.folder, options.fmt, options.suffix, conflict or "keep-both"
         )
-        self.batch_dialog = BatchDialog(len(tasks), options.folder, self.window())
-        cancel = asyncio.Event()
-        self.batch_dialog.cancelRequested.connect(cancel.set)
-        self.batch_dialog.show()
-        self._batch_task = spawn(
-            self._run_batch(tasks, options, self.batch_dialog, cancel), self._task_failed
+        return self.exporter.start(
+            self.colorizer, tasks, self.state.temperature, options, self.window(), self._task_failed
         )
-        return self._batch_task
 
-    async def _run_batch(
-        self,
-        tasks: list[Task],
-        options: ExportOptions,
-        dialog: BatchDialog,
-        cancel: asyncio.Event,
-    ) -> tuple[int, int, bool]:
-        """Drive ``batch.colorize_files`` one result at a time on the model worker."""
-        colorizer = self.colorizer
-        assert colorizer is not None
-        results = colorize_files(
-            colorizer, tasks, temperature=self.state.temperature, quality=options.quality
-        )
-        written = failed = 0
-        worker = self._workers["model"]
-        try:
-            for index, task in enumerate(tasks):
-                if cancel.is_set() or self._closing:
-                    break
-                self._batch_progress = (index, len(tasks))
-                self._update_busy()
-                dialog.starting(task.source.name)
-                result = await worker.run(next, results, None)
-                if result is None:
-                    break
-                dialog.photo_done(result.source, result.output, result.error)
-                if result.ok and result.output is not None:
-                    self._saved(self._listed([result.source]), Path(result.output))
-                if result.ok:
-                    written += 1
-                else:
-                    failed += 1
-        finally:
-            await worker.run(results.close)  # stops its reader and writer threads
-            self._batch_progress = None
-            self._update_busy()
-        cancelled = written + failed < len(tasks)
-        dialog.finish(cancelled)
-        summary = f"Exported {written} photo{'s' if written != 1 else ''} to {options.folder}"
-        if failed:
-            summary += f"; {failed} failed"
-        if cancelled:
-            summary += " (cancelled)"
-        self.message.emit(summary + ".", 10000)
+    @property
+    def batch_dialog(self) -> BatchDialog | None:
+        return self.exporter.dialog
+
+    def _exported(self, written: int, failed: int, cancelled: bool, summary: str) -> None:
+        self.message.emit(summary, 10000)
         self.batchFinished.emit(written, failed, cancelled)
-        return written, failed, cancelled
 
     # -- status and shutdown ------------------------------------------------------------------
 
@@ -1237,16 +873,15 @@ class PhotosTab(QWidget):
     def shutdown(self) -> None:
         """Stop background work and wait for the worker threads (called when the window closes)."""
         self._closing = True
+        self.exporter.closing = True
         self._full_timer.stop()
         self.queue.stop()
-        self._thumb_queue.clear()
+        self.thumbnails.stop()
         for task in (
             self._predict_task,
-            self._thumb_task,
             self._render_task,
             self._open_task,
-            self._batch_task,
-            self._thumbs_task,
+            self.exporter.task,
             self._model_task,
         ):
             if task is not None and not task.done():

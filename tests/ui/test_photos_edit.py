@@ -61,8 +61,8 @@ def test_every_toolbar_control_and_the_temperature_at_1024x700(qtbot, make_windo
     assert window.state.temperature == pytest.approx(0.30)
     # a wide window gives the buttons their labels back
     window.resize(1600, 1000)
-    qtbot.waitUntil(lambda: tab.toolbar_level == 0)
-    assert tab.text_buttons[1].text() == "Save"
+    qtbot.waitUntil(lambda: tab.toolbar.level == 0)
+    assert tab.toolbar.text_buttons[1].text() == "Save"
 
 
 def test_model_box_is_wide_enough_for_the_model_names(qtbot, make_window):
