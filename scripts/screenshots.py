@@ -1,6 +1,13 @@
 """Render the main window (split view on real photos) to docs/screenshot-main-{dark,light}.png.
 
     .venv/bin/python scripts/screenshots.py [--model NAME|PATH] [--show NAME] [--out-dir docs]
+        [--size 1400x860] [--name main] [--themes dark light]
+
+The window sizes of docs/screenshot-photos-*.png (a small laptop and a large screen), in a real
+window under Xvfb:
+
+    QT_QPA_PLATFORM=xcb xvfb-run -s "-screen 0 1920x1200x24" .venv/bin/python \
+        scripts/screenshots.py --size 1024x700 --name photos-1024x700 --themes light
 
 Offscreen, with settings and the user's models folder in a temporary folder, so nothing of the
 person running it shows up. Photos: a few from ../shared/datasets/val when it is there, and
@@ -75,6 +82,7 @@ def main() -> int:
     parser.add_argument("--size", default="1400x860")
     parser.add_argument("--split", type=float, default=0.5, help="divider position, 0..1")
     parser.add_argument("--themes", nargs="*", default=["dark", "light"])
+    parser.add_argument("--name", default="main", help="docs/screenshot-NAME-THEME.png")
     args = parser.parse_args()
     width, height = (int(v) for v in args.size.split("x"))
 
@@ -131,7 +139,7 @@ def main() -> int:
             apply_theme(app, theme)
             await asyncio.sleep(0.3)
             window.statusBar().clearMessage()
-            path = out_dir / f"screenshot-main-{theme}.png"
+            path = out_dir / f"screenshot-{args.name}-{theme}.png"
             window.grab().save(str(path))
             print(f"wrote {path}")
         window.close()

@@ -20,6 +20,9 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QSizePolicy,
     QSlider,
+    QStyle,
+    QStyleOptionComboBox,
+    QStylePainter,
     QToolBar,
     QToolButton,
     QWidget,
@@ -52,6 +55,20 @@ class _NameBox(QComboBox):
     """A combo box about ``chars`` characters wide; it can shrink to its minimum contents."""
 
     chars = 22
+
+    def paintEvent(self, _event) -> None:  # noqa: N802
+        """As QComboBox paints itself, with a name too long for the box cut with "…"."""
+        painter = QStylePainter(self)
+        option = QStyleOptionComboBox()
+        self.initStyleOption(option)
+        painter.drawComplexControl(QStyle.ComplexControl.CC_ComboBox, option)
+        field = self.style().subControlRect(
+            QStyle.ComplexControl.CC_ComboBox, option, QStyle.SubControl.SC_ComboBoxEditField, self
+        )
+        option.currentText = self.fontMetrics().elidedText(
+            option.currentText, Qt.TextElideMode.ElideRight, field.width()
+        )
+        painter.drawControl(QStyle.ControlElement.CE_ComboBoxLabel, option)
 
     def sizeHint(self) -> QSize:  # noqa: N802
         hint = super().sizeHint()

@@ -124,7 +124,7 @@ def build_edit_actions(tab: PhotosTab) -> None:
     tab.act_undo = tab.undo_stack.createUndoAction(tab, "&Undo")
     tab.act_undo.setShortcut(K.StandardKey.Undo)
     tab.act_redo = tab.undo_stack.createRedoAction(tab, "&Redo")
-    tab.act_redo.setShortcuts([K.StandardKey.Redo, K("Ctrl+Shift+Z")])
+    tab.act_redo.setShortcuts(_unique([*K.keyBindings(K.StandardKey.Redo), K("Ctrl+Shift+Z")]))
     tab.addActions([tab.act_undo, tab.act_redo])
     tab.temperature_history = TemperatureHistory(tab.state, tab.undo_stack)
     tab.act_copy = _action(tab,
@@ -212,3 +212,12 @@ class PhotosToolbar(QToolBar):
             )
         self.model_label_action.setVisible(level == 0)
         self.picker.set_compact(level == 2)
+
+
+def _unique(keys: list[QKeySequence]) -> list[QKeySequence]:
+    """``keys`` without repeats (a platform's standard keys may already hold one we add)."""
+    seen: list[QKeySequence] = []
+    for key in keys:
+        if key not in seen:
+            seen.append(key)
+    return seen
