@@ -25,6 +25,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from chroma_desk.color.bins import PAPER_TEMPERATURE
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -115,7 +117,7 @@ def main() -> int:
     QCoreApplication.setApplicationName("Chroma Desk")
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
-    state = AppState(model, float(card.get("default_temperature", 0.38)))
+    state = AppState(model, float(card.get("default_temperature", PAPER_TEMPERATURE)))
     window = main_window.MainWindow(state)
     window.resize(width, height)
     window.show()

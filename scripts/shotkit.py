@@ -13,6 +13,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from chroma_desk.color.bins import PAPER_TEMPERATURE
+
 VAL = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "val"
 # val photos that make a nature-film clip (a pond, an elephant by the water, zebras on grass)
 CLIP_PHOTOS = ["145079.jpg", "107045.jpg", "16068.jpg"]
@@ -54,7 +56,9 @@ def app_state(model: str | None):
     from chroma_desk.ui.state import AppState
 
     path = resolve_model(model)
-    return path, AppState(path, float(read_card(path).get("default_temperature", 0.38)))
+    return path, AppState(
+        path, float(read_card(path).get("default_temperature", PAPER_TEMPERATURE))
+    )
 
 
 def clip_photos():

@@ -13,6 +13,7 @@ import torch
 from modelkit import make_lite_model
 from safetensors.torch import save_file
 
+from chroma_desk.color.bins import gamut_bins
 from chroma_desk.models.checkpoint import (
     CARD_KEY,
     ModelFileError,
@@ -313,22 +314,24 @@ def test_model_file_with_missing_weights_is_refused(tmp_path: Path) -> None:
         k: v.contiguous() for k, v in module.state_dict().items() if not k.startswith("head")
     }
     cut = tmp_path / "cut.safetensors"
-    save_file(tensors, str(cut), metadata={CARD_KEY: json.dumps(card)})
+    save_file(tensors, str(cut), metadata={CARD_KEY: json.dumps(card.to_dict())})
     with pytest.raises(ModelFileError) as err:
         load_model(cut)
     assert str(cut) in str(err.value) and "missing" in str(err.value) and "head" in str(err.value)
 
 
 def test_model_file_with_wrong_shapes_is_refused(tmp_path: Path) -> None:
+    bins = gamut_bins()[:100]
     card = make_card(
-        "m", "lite-unet", {"kind": "classification", "bins": 100}, "classification", 128, 32
-    )
+        "m", "lite-unet", {"kind": "classification", "bins": 100}, "classification", 128, 32,
+        bins=bins,
+    )  # fmt: skip
     module = build("lite-unet", kind="classification", bins=262)
     path = tmp_path / "shapes.safetensors"
     save_file(
         {k: v.contiguous() for k, v in module.state_dict().items()},
         str(path),
-        metadata={CARD_KEY: json.dumps(card)},
+        metadata={CARD_KEY: json.dumps(card.to_dict())},
     )
     with pytest.raises(ModelFileError, match="has shape"):
         load_model(path)
@@ -370,6 +373,6 @@ def test_truncated_model_file_is_a_clear_error(tmp_path: Path) -> None:
 def test_card_naming_an_unknown_architecture_is_a_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "future.safetensors"
     card = make_card("future", "hyper-net", {}, "regression", 256, 32)
-    save_file({"x": torch.zeros(2)}, str(path), metadata={CARD_KEY: json.dumps(card)})
+    save_file({"x": torch.zeros(2)}, str(path), metadata={CARD_KEY: json.dumps(card.to_dict())})
     with pytest.raises(ModelFileError, match="unknown architecture 'hyper-net'"):
         load_model(path)

@@ -26,7 +26,7 @@ import cv2
 import numpy as np
 import torch
 
-from chroma_desk.color.bins import nearest_bins
+from chroma_desk.color.bins import PAPER_TEMPERATURE, nearest_bins
 from chroma_desk.color.lab import lab_to_rgb, rgb_to_lab
 from chroma_desk.engine.colorizer import Colorizer, Prediction
 from chroma_desk.media.images import ImageReadError, read_image
@@ -34,7 +34,7 @@ from chroma_desk.models.checkpoint import read_card
 from training.data import PHOTO_SUFFIXES
 from training.metrics import colourfulness, photo_metrics
 
-DEFAULT_TEMPERATURES = (0.2, 0.38, 0.6, 1.0)
+DEFAULT_TEMPERATURES = (0.2, PAPER_TEMPERATURE, 0.6, 1.0)
 GRAY = "gray (a = b = 0)"
 MEANS = ("psnr", "ssim", "ciede2000", "colourfulness", "top1_accuracy", "ms_per_photo")
 
@@ -71,7 +71,7 @@ def plan_rows(
         if card["kind"] != "classification":
             rows.append(RowSpec(i))
             continue
-        default_t = float(card.get("default_temperature", 0.38))
+        default_t = float(card.get("default_temperature", PAPER_TEMPERATURE))
         temps = list(temperatures) if temperatures else [default_t, *DEFAULT_TEMPERATURES]
         seen: list[float] = []
         for t in temps:

@@ -7,6 +7,7 @@ import torch.nn.functional as F
 
 from chroma_desk.color.bins import soft_encode
 from chroma_desk.color.lab import torch_lab_to_rgb
+from chroma_desk.color.scaling import STANDARD
 
 
 def target_at(ab: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
@@ -25,7 +26,7 @@ def classification_loss(
 
 def regression_loss(pred: torch.Tensor, ab: torch.Tensor, kind: str = "l1") -> torch.Tensor:
     """pred is ab / 110 at the output size; ab the truth in Lab units."""
-    truth = target_at(ab, pred.shape[-2:]) / 110.0
+    truth = STANDARD.ab_to_net(target_at(ab, pred.shape[-2:]))
     return F.l1_loss(pred.float(), truth) if kind == "l1" else F.mse_loss(pred.float(), truth)
 
 

@@ -681,23 +681,14 @@ def unique_run_name(runs_dir: Path, base: str) -> str:
 
 
 def trainable_architectures() -> list[str]:
-    """Registered architectures the trainer can build for either head (they take ``kind``)."""
-    import inspect
+    """Registered architectures the trainer can build (their spec lists training kinds)."""
+    from chroma_desk.models.registry import trainable
 
-    from chroma_desk.models.registry import ARCHITECTURES
-
-    names = []
-    for name, factory in ARCHITECTURES.items():
-        try:
-            params = inspect.signature(factory).parameters
-        except (TypeError, ValueError):
-            continue
-        if "kind" in params:
-            names.append(name)
-    return names
+    return trainable()
 
 
 def head_of(kind: str) -> str:
+    """The head a training kind builds (as ``models.spec.head_of``, without importing torch)."""
     return "classification" if kind == "classification" else "regression"
 
 
@@ -748,10 +739,7 @@ def install_model(run_dir: Path, models_dir: Path, name: str | None = None) -> P
     The card is renamed and records the run; the copy of an earlier checkpoint of the same run
     is replaced, a different model of the same name is never overwritten.
     """
-    from safetensors import safe_open
-    from safetensors.torch import save_file
-
-    from chroma_desk.models.checkpoint import CARD_KEY, ModelFileError, read_card
+    from chroma_desk.models.checkpoint import ModelFileError, copy_with_card, read_card
 
     run_dir = Path(run_dir)
     source = run_dir / MODEL_FILE
@@ -760,9 +748,8 @@ def install_model(run_dir: Path, models_dir: Path, name: str | None = None) -> P
             f"{run_dir}: no model file yet (it appears at the first checkpoint)"
         )
     card = read_card(source)
-    name = name or card.get("name") or run_dir.name
-    card["name"] = name
-    card["source_run"] = str(run_dir.resolve())
+    name = name or card.name or run_dir.name
+    card = card.updated(name=name, source_run=str(run_dir.resolve()))
     models_dir = Path(models_dir)
     models_dir.mkdir(parents=True, exist_ok=True)
     base = slug(name)
@@ -775,16 +762,7 @@ def install_model(run_dir: Path, models_dir: Path, name: str | None = None) -> P
         if same_run:
             break
         target, n = models_dir / f"{base}-{n}.safetensors", n + 1
-    with safe_open(str(source), framework="pt") as f:
-        tensors = {key: f.get_tensor(key) for key in f.keys()}
-    tmp = target.with_name(f".{target.name}.part")
-    try:
-        save_file(tensors, str(tmp), metadata={CARD_KEY: json.dumps(card)})
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return target
+    return copy_with_card(source, target, card)
 
 
 # -- command line -----------------------------------------------------------------------------

@@ -7,7 +7,6 @@ optimiser moments in safetensors, counters in JSON), ``samples/*.png`` and ``mod
 
 from __future__ import annotations
 
-import inspect
 import json
 import math
 import os
@@ -24,6 +23,7 @@ from safetensors.torch import load_file, save_file
 from torch.utils.data import DataLoader
 
 from chroma_desk.color.bins import (
+    PAPER_TEMPERATURE,
     annealed_mean,
     bin_histogram,
     gamut_bins,
@@ -31,9 +31,11 @@ from chroma_desk.color.bins import (
     smoothed_prior,
 )
 from chroma_desk.color.lab import torch_lab_to_rgb, torch_rgb_to_lab
+from chroma_desk.color.scaling import STANDARD
 from chroma_desk.engine.colorizer import pick_device
 from chroma_desk.models.checkpoint import load_model, make_card, save_model
-from chroma_desk.models.registry import ARCHITECTURES, build
+from chroma_desk.models.registry import build, spec
+from chroma_desk.models.spec import head_of
 from chroma_desk.models.unet_lite import load_no_hint_weights
 from training.data import (
     FolderScan,
@@ -53,7 +55,7 @@ HINT_INPUT_NOTE = (
     "a second input (N, 3, H, W) at the working size: hint a / 110, b / 110 and a 0/1 mask; "
     "all zero without hints (chroma_desk.engine.hints)"
 )
-TEMPERATURES = (0.2, 0.3, 0.38, 0.45, 0.6, 0.8, 1.0)
+TEMPERATURES = (0.2, 0.3, PAPER_TEMPERATURE, 0.45, 0.6, 0.8, 1.0)
 DATA_LICENCE_NOTE = (
     "trained on photos whose rights belong to their owners; see the data folder's terms"
 )
@@ -160,7 +162,16 @@ class Trainer:
 
     def _build_models(self) -> None:
         cfg = self.cfg
-        head = "classification" if cfg.kind == "classification" else "regression"
+        try:
+            self.spec = spec(cfg.arch)
+        except ValueError as exc:
+            raise TrainingError(str(exc)) from exc
+        if not self.spec.trains(cfg.kind):
+            can = ", ".join(self.spec.train_kinds) or "nothing: the trainer cannot build it"
+            raise TrainingError(
+                f"{cfg.arch} does not train with --kind {cfg.kind} (it trains: {can})"
+            )
+        head = head_of(cfg.kind)
         self.centres = torch.from_numpy(gamut_bins()) if head == "classification" else None
         self.arch_args = {"kind": head, **cfg.arch_args}
         if cfg.hints:
@@ -171,13 +182,13 @@ class Trainer:
         self.prior = None
         if cfg.init:
             loaded = load_model(cfg.init)
-            if loaded.card["architecture"] != cfg.arch or loaded.card["kind"] != head:
+            if loaded.card.architecture != cfg.arch or loaded.card.kind != head:
                 raise TrainingError(
-                    f"--init {cfg.init} is a {loaded.card['architecture']} "
-                    f"{loaded.card['kind']} model, not {cfg.arch} {head}"
+                    f"--init {cfg.init} is a {loaded.card.architecture} "
+                    f"{loaded.card.kind} model, not {cfg.arch} {head}"
                 )
             self.generator = loaded.module.train()
-            self.arch_args = dict(loaded.card["arguments"])
+            self.arch_args = dict(loaded.card.arguments)
             if cfg.hints and not self.arch_args.get("hints"):
                 # a no-hint file: the same weights in a hint model, its hint inputs at zero
                 self.arch_args["hints"] = True
@@ -191,12 +202,10 @@ class Trainer:
         else:
             extra = {"pretrained": True} if self._use_pretrained() else {}
             self.generator = build(cfg.arch, **self.arch_args, **extra)
-        self.stride = int(getattr(self.generator, "stride", 32))
+        self.stride = self.spec.stride_for(self.arch_args)
         # an architecture that predicts sRGB (rgb-autoencoder) is compared on RGB and its ab is
         # taken from its RGB wherever ab is needed (previews, metrics, the engine at render)
-        self.rgb_output = getattr(self.generator, "output_space", "ab") == "rgb"
-        if self.rgb_output and cfg.kind != "regression":
-            raise TrainingError(f"{cfg.arch} predicts RGB and trains only with --kind regression")
+        self.rgb_output = self.spec.output_space == "rgb"
         self.generator.to(self.device, memory_format=torch.channels_last)
         betas = (0.5, 0.999) if cfg.kind == "gan" else (0.9, 0.999)
         self.opt_g = torch.optim.Adam(self._generator_groups(), lr=cfg.lr, betas=betas)
@@ -224,19 +233,16 @@ class Trainer:
         return [{"params": rest}, {"params": hint, "lr": self.cfg.lr * self.cfg.hint_lr_scale}]
 
     def _check_takes_hints(self) -> None:
-        factory = ARCHITECTURES.get(self.cfg.arch)
-        if factory is None or "hints" not in inspect.signature(factory).parameters:
+        if not self.spec.takes_hints:
             raise TrainingError(f"--hints: architecture {self.cfg.arch!r} takes no hints")
 
     def _use_pretrained(self) -> bool:
         """ImageNet encoder weights: always when they ship with the package (lite-unet); when
         they must be downloaded (resnet18-unet, vgg16-cls) only with --download-weights."""
-        factory = ARCHITECTURES.get(self.cfg.arch)
-        if not self.cfg.pretrained or factory is None:
+        source = self.spec.pretrained
+        if not self.cfg.pretrained or source not in ("bundled", "download"):
             return False
-        if "pretrained" not in inspect.signature(factory).parameters:
-            return False
-        return self.cfg.download_weights or not getattr(factory, "pretrained_needs_network", False)
+        return source == "bundled" or self.cfg.download_weights
 
     # -- resume state -------------------------------------------------------------------------
 
@@ -343,9 +349,7 @@ class Trainer:
         }
         if self.prior is not None:
             extra["prior"] = np.round(self.prior, 8).tolist()
-            extra["default_temperature"] = getattr(self, "default_temperature", 0.38)
-        if self.rgb_output:
-            extra["output"] = {"space": "rgb", "rgb_range": [0.0, 1.0], "ab_scale": 110.0}
+            extra["default_temperature"] = getattr(self, "default_temperature", PAPER_TEMPERATURE)
         if self.arch_args.get("hints"):
             extra["takes_hints"] = True
             extra["hint_input"] = HINT_INPUT_NOTE
@@ -372,7 +376,7 @@ class Trainer:
     # -- one step -----------------------------------------------------------------------------
 
     def _forward(self, lab: torch.Tensor, hints: torch.Tensor | None = None) -> torch.Tensor:
-        l_norm = ((lab[:, :1] - 50.0) / 100.0).contiguous(memory_format=torch.channels_last)
+        l_norm = STANDARD.l_to_net(lab[:, :1]).contiguous(memory_format=torch.channels_last)
         if hints is None:
             return self.generator(l_norm)
         return self.generator(l_norm, hints.contiguous(memory_format=torch.channels_last))
@@ -407,10 +411,9 @@ class Trainer:
                 )
                 total = next(iter(losses.values()))
                 if cfg.kind == "gan" and self.step >= cfg.warmup_steps:
-                    fake = torch.cat(
-                        [(lab[:, :1] - 50) / 100, _upsample(out, lab.shape[-2:])], dim=1
-                    )
-                    real = torch.cat([(lab[:, :1] - 50) / 100, ab / 110.0], dim=1)
+                    l_norm = STANDARD.l_to_net(lab[:, :1])
+                    fake = torch.cat([l_norm, _upsample(out, lab.shape[-2:])], dim=1)
+                    real = torch.cat([l_norm, STANDARD.ab_to_net(ab)], dim=1)
                     losses["d"] = self._discriminator_step(real, fake.detach())
                     losses["g_gan"] = gan_loss(self.discriminator(fake), True)
                     total = losses["g_gan"] + cfg.lambda_l1 * losses["l1"]
@@ -452,13 +455,13 @@ class Trainer:
             t = (
                 temperature
                 if temperature is not None
-                else getattr(self, "default_temperature", 0.38)
+                else getattr(self, "default_temperature", PAPER_TEMPERATURE)
             )
             ab = annealed_mean(out, self.centres, t)
         elif self.rgb_output:
             ab = torch_rgb_to_lab(out)[:, 1:]
         else:
-            ab = out * 110.0
+            ab = STANDARD.ab_from_net(out)
         return _upsample(ab, lab.shape[-2:]).cpu()
 
     def _val_batch(self) -> torch.Tensor | None:
@@ -497,7 +500,7 @@ class Trainer:
         ratios = {t: metrics.get(f"colourfulness_ratio@T{t}") for t in TEMPERATURES}
         ratios = {t: r for t, r in ratios.items() if r is not None and r > 0}
         if not ratios:
-            return 0.38
+            return PAPER_TEMPERATURE
         return min(ratios, key=lambda t: abs(math.log(ratios[t])))
 
     def write_sample(self) -> None:

@@ -14,7 +14,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from chroma_desk.models.checkpoint import ModelFileError
+from chroma_desk.models.checkpoint import ModelCard, ModelFileError
 
 EXIT_OK, EXIT_FAILED = 0, 1
 HASH_IN_NAME = re.compile(r"-([0-9a-f]{8,64})\.pth$")
@@ -116,7 +116,7 @@ def _format_value(value: Any) -> str:
     return str(value)
 
 
-def describe_card(card: dict[str, Any], path: Path) -> list[str]:
+def describe_card(card: ModelCard, path: Path) -> list[str]:
     """The card as readable lines (shared by ``models info`` and anyone who wants it)."""
     lines = []
     title = card.get("title") or card.get("name") or path.stem
@@ -136,7 +136,7 @@ def describe_card(card: dict[str, Any], path: Path) -> list[str]:
         f"working size:   {card.get('working_size')} px (stride {card.get('stride')})",
     ]
     if card.get("kind") == "classification":
-        lines.append(f"temperature:    {card.get('default_temperature', 0.38)} (default)")
+        lines.append(f"temperature:    {card['default_temperature']} (default)")
     if "prior" in card:
         lines.append(f"prior:          {len(card['prior'])} values (rebalancing)")
     shown = {
@@ -155,9 +155,8 @@ def describe_card(card: dict[str, Any], path: Path) -> list[str]:
         else:
             lines.append(f"{label:<16}{_format_value(value)}")
     lines.append(
-        f"normalisation:  L as (L - {card.get('input', {}).get('l_center', 50)}) / "
-        f"{card.get('input', {}).get('l_scale', 100)}, ab / "
-        f"{card.get('output', {}).get('ab_scale', 110)}"
+        f"normalisation:  L as (L - {card.scaling.l_center:g}) / {card.scaling.l_scale:g}, "
+        f"ab / {card.scaling.ab_scale:g}"
     )
     return lines
 
@@ -169,7 +168,7 @@ def _info(args: argparse.Namespace) -> int:
     path = resolve_model(args.model)
     card = read_card(path)
     if args.json:
-        print(json.dumps(card, indent=2))
+        print(json.dumps(card.to_dict(), indent=2))
     else:
         print("\n".join(describe_card(card, path)))
     return EXIT_OK

@@ -119,17 +119,15 @@ class Colorizer:
         if self.device.type != "mps":
             self.module = self.module.to(memory_format=torch.channels_last)
         card = self.model.card
-        self.kind: str = card["kind"]
-        self.stride: int = int(card["stride"])
-        self.working_size: int = int(working_size or card["working_size"])
-        self.l_center = float(card["input"]["l_center"])
-        self.l_scale = float(card["input"]["l_scale"])
-        self.ab_scale = float(card["output"].get("ab_scale", 110.0))
+        self.kind: str = card.kind
+        self.stride: int = card.stride
+        self.working_size: int = int(working_size or card.working_size)
+        self.scaling = card.scaling
         # "rgb": the network predicts sRGB in [0, 1] (rgb-autoencoder); only its ab is used
-        self.output_space: str = card["output"].get("space", "ab")
+        self.output_space: str = card.output_space
         self.bins = self.model.bins
         self.default_temperature = self.model.default_temperature
-        self.takes_hints: bool = bool(card.get("takes_hints", False))
+        self.takes_hints: bool = card.takes_hints
         self.forward_calls = 0  # counted so tests can prove a re-render skips the network
 
     @property
@@ -145,12 +143,15 @@ class Colorizer:
         height, width = lightness.shape
         h, w, _, _ = working_shape(height, width, self.working_size, self.stride)
         small = cv2.resize(lightness, (w, h), interpolation=cv2.INTER_AREA)
-        small = (small - self.l_center) / self.l_scale
+        small = self.scaling.l_to_net(small)
         padded, offset = pad_for_network(small, self.stride)
         return padded, padded.shape[:2], (h, w), offset
 
     @torch.inference_mode()
-    def _forward(self, batch: np.ndarray, hints: np.ndarray | None = None) -> torch.Tensor:
+    def forward(self, batch: np.ndarray, hints: np.ndarray | None = None) -> torch.Tensor:
+        """The network on a batch of scaled, padded L maps (N, H, W) float32 (and hint maps
+        (N, 3, H, W) for a model that takes hints); its raw output (N, C, h, w) float32 on the
+        CPU: bin logits, ab / ab_scale, or sRGB."""
         x = torch.from_numpy(batch[:, None]).to(self.device)
         h = None if hints is None else torch.from_numpy(hints).to(self.device)
         if self.device.type != "mps":
@@ -175,7 +176,7 @@ class Colorizer:
         out = np.zeros((3, *padded), dtype=np.float32)
         (h, w), (top, left) = valid, offset
         out[:, top : top + h, left : left + w] = hint_maps(hints, photo_hw, valid).network_input(
-            self.ab_scale
+            self.scaling.ab_scale
         )
         return out
 
@@ -206,7 +207,7 @@ class Colorizer:
                         for i in indices
                     ]
                 )
-            raw = self._forward(np.stack([prepared[i][0] for i in indices]), hint_batch)
+            raw = self.forward(np.stack([prepared[i][0] for i in indices]), hint_batch)
             seconds = (time.perf_counter() - start) / len(indices)
             for j, i in enumerate(indices):
                 net_in, padded, valid, offset = prepared[i]
@@ -238,7 +239,7 @@ class Colorizer:
                 prediction.valid,
                 prediction.offset,
             )[None]
-        raw = self._forward(prediction.network_input[None], hint_batch)[0]
+        raw = self.forward(prediction.network_input[None], hint_batch)[0]
         return replace(
             prediction, raw=raw, hints=hints, predict_seconds=time.perf_counter() - start
         )
@@ -257,7 +258,7 @@ class Colorizer:
         elif self.output_space == "rgb":
             ab = torch_rgb_to_lab(raw[:, :3])[:, 1:]
         else:
-            ab = raw[:, :2] * self.ab_scale
+            ab = self.scaling.ab_from_net(raw[:, :2])
         ph, pw = prediction.padded
         if ab.shape[-2:] != (ph, pw):
             ab = F.interpolate(ab, size=(ph, pw), mode="bilinear", align_corners=False)

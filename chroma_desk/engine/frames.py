@@ -67,7 +67,7 @@ def video_working_size(colorizer: Colorizer, size: int | None = None) -> int:
     """``size`` when given, else the model's own working size capped at 256 for speed."""
     if size:
         return int(size)
-    return min(int(colorizer.model.card["working_size"]), VIDEO_WORKING_SIZE)
+    return min(colorizer.model.card.working_size, VIDEO_WORKING_SIZE)
 
 
 class FrameColorizer:
@@ -128,8 +128,8 @@ class FrameColorizer:
         gray = cv2.resize(l8, (w, h), interpolation=cv2.INTER_AREA)
         c = self.colorizer
         net = gray.astype(np.float32)
-        net *= _L8_TO_L / c.l_scale
-        net -= c.l_center / c.l_scale
+        net *= _L8_TO_L / c.scaling.l_scale
+        net -= c.scaling.l_center / c.scaling.l_scale
         net, offset = pad_for_network(net, c.stride)
         return FrameInput(index, time, rgb, l8, gray, net, offset)
 
@@ -144,9 +144,9 @@ class FrameColorizer:
             batch = np.stack([items[i].net for i in indices])
             if self.bf16:
                 with torch.autocast("cpu", dtype=torch.bfloat16):
-                    raw = c._forward(batch)
+                    raw = c.forward(batch)
             else:
-                raw = c._forward(batch)
+                raw = c.forward(batch)
             for j, i in enumerate(indices):
                 item = items[i]
                 pred = Prediction(raw[j], item.padded, item.valid, item.gray, offset=item.offset)

@@ -1,6 +1,15 @@
 """Architectures, the architecture registry and the model file format."""
 
+from chroma_desk.models.card import ModelCard
 from chroma_desk.models.checkpoint import LoadedModel, ModelFileError, load_model, save_model
 from chroma_desk.models.registry import build, register
 
-__all__ = ["LoadedModel", "ModelFileError", "build", "load_model", "register", "save_model"]
+__all__ = [
+    "LoadedModel",
+    "ModelCard",
+    "ModelFileError",
+    "build",
+    "load_model",
+    "register",
+    "save_model",
+]

@@ -13,6 +13,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from chroma_desk.models.decoder import conv_bn_relu, make_head
+from chroma_desk.models.spec import HEADS, TRAIN_KINDS, ArchSpec
 
 SIDE = 128
 CODE_SIDE = SIDE // 16
@@ -71,3 +72,14 @@ class ConvDenseAE(nn.Module):
         for layer in self.decoder:
             x = layer(F.interpolate(x, scale_factor=2.0, mode="bilinear", align_corners=False))
         return self.head(x)
+
+
+SPEC = ArchSpec(
+    id="conv-dense-ae",
+    label="Conv + dense autoencoder, 128 px (baseline)",
+    factory=ConvDenseAE,
+    heads=HEADS,
+    train_kinds=TRAIN_KINDS,
+    stride=ConvDenseAE.stride,
+    working_size=128,
+)

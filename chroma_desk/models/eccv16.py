@@ -11,6 +11,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from chroma_desk.models.spec import ArchSpec
+
 
 def _conv_block(
     channels: list[int], stride_last: int = 1, dilation: int = 1, norm: bool = True
@@ -63,3 +65,14 @@ class ECCV16(nn.Module):
     def bin_centres(self) -> torch.Tensor:
         """(bins, 2) ab centres read from ``model_out`` (it maps probabilities to ab / 110)."""
         return self.model_out.weight.detach()[:, :, 0, 0].t().float() * 110.0
+
+
+SPEC = ArchSpec(
+    id="eccv16",
+    label="Zhang et al. ECCV16",
+    factory=ECCV16,
+    heads=("classification",),
+    train_kinds=(),
+    stride=ECCV16.stride,
+    pretrained="import",
+)

@@ -5,11 +5,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import platformdirs
 
-from chroma_desk.models.checkpoint import ModelFileError, read_card
+from chroma_desk.models.checkpoint import ModelCard, ModelFileError, read_card
 from chroma_desk.paths import resources_dir
 
 MODEL_SUFFIX = ".safetensors"
@@ -33,7 +32,7 @@ def user_dir() -> Path:
 class ModelEntry:
     name: str
     path: Path
-    card: dict[str, Any]
+    card: ModelCard
     bundled: bool
 
 

@@ -16,8 +16,7 @@ import torch
 
 from chroma_desk.color.bins import AB_GRID
 from chroma_desk.models.checkpoint import ModelFileError, make_card, save_model
-from chroma_desk.models.eccv16 import ECCV16
-from chroma_desk.models.siggraph17 import SIGGRAPH17
+from chroma_desk.models.registry import build, spec
 
 PUBLISHED = {
     "eccv16": "colorization_release_v2-9b330a0b.pth",
@@ -127,7 +126,8 @@ def import_official(src: str | Path, dest_dir: str | Path) -> Path:
         arch = recognise(state)
     except ModelFileError as exc:
         raise ModelFileError(f"{src}: {exc}") from exc
-    module = ECCV16() if arch == "eccv16" else SIGGRAPH17()
+    module = build(arch)
+    arch_spec = spec(arch)
     _check_layout(module.state_dict(), state, arch, src)
     try:
         module.load_state_dict(state, strict=True)
@@ -151,11 +151,13 @@ def import_official(src: str | Path, dest_dir: str | Path) -> Path:
             "eccv16",
             {"bins": int(centres.shape[0])},
             "classification",
-            256,
-            8,
+            arch_spec.working_size,
+            arch_spec.stride,
             bins=centres,
             **common,
         )
     else:
-        card = make_card(name, "siggraph17", {}, "regression", 256, 8, **common)
+        card = make_card(
+            name, "siggraph17", {}, "regression", arch_spec.working_size, arch_spec.stride, **common
+        )
     return save_model(Path(dest_dir) / f"{name}.safetensors", module, card, half=False)

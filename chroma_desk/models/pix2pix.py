@@ -10,6 +10,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from chroma_desk.models.spec import ArchSpec
+
 
 class SkipBlock(nn.Module):
     """One level of the U-Net: down, the inner levels, up, then concatenated with the input.
@@ -110,3 +112,22 @@ class PatchDiscriminator(nn.Module):
 
     def forward(self, lab_norm: torch.Tensor) -> torch.Tensor:
         return self.model(lab_norm)
+
+
+SPEC = ArchSpec(
+    id="pix2pix-unet",
+    label="pix2pix U-Net generator",
+    factory=UNetGenerator,
+    heads=("regression",),
+    train_kinds=(),
+    stride=2**8,
+    stride_of=lambda arguments: 2 ** int(arguments.get("depth", 8)),
+)
+DISCRIMINATOR_SPEC = ArchSpec(
+    id="patchgan",
+    label="PatchGAN discriminator",
+    factory=PatchDiscriminator,
+    heads=(),
+    train_kinds=(),
+    stride=1,
+)

@@ -8,6 +8,7 @@ import torch
 from torch import nn
 
 from chroma_desk.models.decoder import make_head
+from chroma_desk.models.spec import HEADS, TRAIN_KINDS, ArchSpec
 
 
 class DoubleConv(nn.Sequential):
@@ -77,3 +78,13 @@ class PlainUNet(nn.Module):
 
     def forward(self, l_norm: torch.Tensor) -> torch.Tensor:
         return self.head(self.body(l_norm * 2.0))
+
+
+SPEC = ArchSpec(
+    id="plain-unet",
+    label="Plain U-Net (from scratch)",
+    factory=PlainUNet,
+    heads=HEADS,
+    train_kinds=TRAIN_KINDS,
+    stride=PlainUNet.stride,
+)

@@ -1,50 +1,72 @@
-"""Architecture registry: a name and constructor arguments build a module.
+"""Architecture registry: an id and constructor arguments build a module.
 
-Model files record the name and the arguments in their card, so a file is self-describing.
-Training code adds its own architectures with ``register``.
+Each architecture module declares its ``SPEC`` (``spec.py``); this is the list of them. Model
+files record the id and the arguments in their card, so a file is self-describing. Training code
+adds its own architectures with ``register``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from torch import nn
 
-from chroma_desk.models.conv_dense_ae import ConvDenseAE
-from chroma_desk.models.eccv16 import ECCV16
-from chroma_desk.models.pix2pix import PatchDiscriminator, UNetGenerator
-from chroma_desk.models.plain_unet import PlainUNet
-from chroma_desk.models.rgb_autoencoder import RGBAutoencoder
-from chroma_desk.models.siggraph17 import SIGGRAPH17
-from chroma_desk.models.unet_lite import LiteUNet
-from chroma_desk.models.unet_resnet import ResNetUNet
-from chroma_desk.models.vgg16_cls import VGG16Classifier
+from chroma_desk.models import (
+    conv_dense_ae,
+    eccv16,
+    pix2pix,
+    plain_unet,
+    rgb_autoencoder,
+    siggraph17,
+    unet_lite,
+    unet_resnet,
+    vgg16_cls,
+)
+from chroma_desk.models.spec import ArchSpec
 
-ARCHITECTURES: dict[str, Callable[..., nn.Module]] = {
-    "eccv16": ECCV16,
-    "siggraph17": SIGGRAPH17,
-    "pix2pix-unet": UNetGenerator,
-    "patchgan": PatchDiscriminator,
-    "lite-unet": LiteUNet,
-    "resnet18-unet": ResNetUNet,
-    "vgg16-cls": VGG16Classifier,
-    "plain-unet": PlainUNet,
-    "rgb-autoencoder": RGBAutoencoder,
-    "conv-dense-ae": ConvDenseAE,
+SPECS: dict[str, ArchSpec] = {
+    s.id: s
+    for s in (
+        eccv16.SPEC,
+        siggraph17.SPEC,
+        pix2pix.SPEC,
+        pix2pix.DISCRIMINATOR_SPEC,
+        unet_lite.SPEC,
+        unet_resnet.SPEC,
+        vgg16_cls.SPEC,
+        plain_unet.SPEC,
+        rgb_autoencoder.SPEC,
+        conv_dense_ae.SPEC,
+    )
 }
 
 
-def register(name: str, factory: Callable[..., nn.Module]) -> None:
-    ARCHITECTURES[name] = factory
+def register(spec: ArchSpec) -> None:
+    SPECS[spec.id] = spec
+
+
+def spec(name: str) -> ArchSpec:
+    """The spec of architecture ``name``; a ValueError naming the known ones otherwise."""
+    if name not in SPECS:
+        known = ", ".join(sorted(SPECS))
+        raise ValueError(f"unknown architecture {name!r}; known: {known}")
+    return SPECS[name]
+
+
+def label(name: str) -> str:
+    """The architecture's name for people (its id when it is not registered)."""
+    return SPECS[name].label if name in SPECS else name
+
+
+def trainable() -> list[str]:
+    """Ids of the architectures the trainer can build, in registry order."""
+    return [s.id for s in SPECS.values() if s.trainable]
 
 
 def build(name: str, **kwargs: Any) -> nn.Module:
     """Build architecture ``name`` with ``kwargs``; a clear error for unknown names or arguments."""
-    if name not in ARCHITECTURES:
-        known = ", ".join(sorted(ARCHITECTURES))
-        raise ValueError(f"unknown architecture {name!r}; known: {known}")
+    factory = spec(name).factory
     try:
-        return ARCHITECTURES[name](**kwargs)
+        return factory(**kwargs)
     except TypeError as exc:
         raise ValueError(f"bad arguments for architecture {name!r}: {exc}") from exc

@@ -9,6 +9,7 @@ import torch
 from torch import nn
 
 from chroma_desk.models.plain_unet import UNetBody
+from chroma_desk.models.spec import ArchSpec
 
 
 class RGBAutoencoder(nn.Module):
@@ -35,3 +36,14 @@ class RGBAutoencoder(nn.Module):
 
     def forward(self, l_norm: torch.Tensor) -> torch.Tensor:
         return self.head(self.body(l_norm * 2.0))
+
+
+SPEC = ArchSpec(
+    id="rgb-autoencoder",
+    label="RGB autoencoder (baseline)",
+    factory=RGBAutoencoder,
+    heads=("regression",),
+    train_kinds=("regression",),
+    stride=RGBAutoencoder.stride,
+    output_space="rgb",
+)

@@ -12,6 +12,7 @@ import torch
 from torch import nn
 
 from chroma_desk.models.eccv16 import _conv_block
+from chroma_desk.models.spec import ArchSpec
 
 
 def _conv(cin: int, cout: int) -> nn.Conv2d:
@@ -74,3 +75,15 @@ class SIGGRAPH17(nn.Module):
         x = self.model9(self.model9up(x) + self.model2short9(c2))
         x = self.model10(self.model10up(x) + self.model1short10(c1))
         return self.model_out(x)
+
+
+SPEC = ArchSpec(
+    id="siggraph17",
+    label="Zhang et al. SIGGRAPH17",
+    factory=SIGGRAPH17,
+    heads=("regression",),
+    train_kinds=(),
+    stride=SIGGRAPH17.stride,
+    pretrained="import",
+    takes_hints=True,
+)

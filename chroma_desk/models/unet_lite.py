@@ -19,6 +19,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from chroma_desk.models.decoder import Decoder, make_head
+from chroma_desk.models.spec import HEADS, TRAIN_KINDS, ArchSpec
 
 # (expand ratio, kernel, stride, in, out, repeats) of EfficientNet-Lite0's seven stages.
 STAGES = [
@@ -169,3 +170,15 @@ def load_no_hint_weights(model: LiteUNet, state: dict[str, torch.Tensor]) -> Non
     wrong = [k for k in missing if not k.startswith("hint_")] + list(unexpected)
     if wrong:
         raise ValueError(f"the weights do not fit this lite-unet: {wrong[:3]}")
+
+
+SPEC = ArchSpec(
+    id="lite-unet",
+    label="EfficientNet-Lite0 U-Net (fast)",
+    factory=LiteUNet,
+    heads=HEADS,
+    train_kinds=TRAIN_KINDS,
+    stride=LiteUNet.stride,
+    pretrained="bundled",
+    takes_hints=True,  # when built with hints=True
+)

@@ -10,6 +10,7 @@ import torch
 from torch import nn
 
 from chroma_desk.models.decoder import Decoder, make_head
+from chroma_desk.models.spec import HEADS, TRAIN_KINDS, ArchSpec
 
 SKIP_CHANNELS = [64, 64, 128, 256, 512]  # at strides 2, 4, 8, 16, 32
 
@@ -26,7 +27,6 @@ class ResNetUNet(nn.Module):
 
     stride = 32
     output_stride = 4
-    pretrained_needs_network = True
 
     def __init__(
         self,
@@ -54,3 +54,14 @@ class ResNetUNet(nn.Module):
             x = layer(x)
             features.append(x)
         return self.head(self.decoder(features))
+
+
+SPEC = ArchSpec(
+    id="resnet18-unet",
+    label="ResNet18 U-Net",
+    factory=ResNetUNet,
+    heads=HEADS,
+    train_kinds=TRAIN_KINDS,
+    stride=ResNetUNet.stride,
+    pretrained="download",
+)

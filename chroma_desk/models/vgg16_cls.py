@@ -14,6 +14,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from chroma_desk.models.decoder import conv_bn_relu, make_head
+from chroma_desk.models.spec import HEADS, TRAIN_KINDS, ArchSpec
 
 TRUNK_LAYERS = 23  # torchvision vgg16().features[:23] ends with conv4_3 + ReLU, at stride 8
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
@@ -32,7 +33,6 @@ class VGG16Classifier(nn.Module):
 
     stride = 8
     output_stride = 4
-    pretrained_needs_network = True
 
     def __init__(self, kind: str = "classification", bins: int = 313, pretrained: bool = False):
         super().__init__()
@@ -80,3 +80,14 @@ def fold_rgb_stem(conv: nn.Conv2d, mean: tuple[float, ...], std: tuple[float, ..
         bias = conv.bias if conv.bias is not None else torch.zeros(conv.out_channels)
         gray.bias.copy_(bias - (w * torch.tensor(mean).view(1, -1, 1, 1)).sum(dim=(1, 2, 3)))
     return gray
+
+
+SPEC = ArchSpec(
+    id="vgg16-cls",
+    label="VGG16 trunk, bin classifier (Zhang et al. style)",
+    factory=VGG16Classifier,
+    heads=HEADS,
+    train_kinds=TRAIN_KINDS,
+    stride=VGG16Classifier.stride,
+    pretrained="download",
+)

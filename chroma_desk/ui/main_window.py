@@ -43,6 +43,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from chroma_desk.color.bins import PAPER_TEMPERATURE
 from chroma_desk.media.images import IMAGE_SUFFIXES
 from chroma_desk.models import library
 from chroma_desk.models.checkpoint import ModelFileError, read_card
@@ -91,10 +92,10 @@ def initial_state() -> AppState:
         except ModelFileError:  # no bundled default: the first model the user has, if any
             entries = library.list_models()
             path = entries[0].path if entries else None
-    default_t = 0.38
+    default_t = PAPER_TEMPERATURE
     if path is not None:
         try:
-            default_t = float(read_card(path).get("default_temperature", 0.38))
+            default_t = float(read_card(path).get("default_temperature", PAPER_TEMPERATURE))
         except ModelFileError:
             path = None
     temperature = settings.get_float("model/temperature", default_t) if saved else default_t

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from chroma_desk.color.bins import PAPER_TEMPERATURE
 from chroma_desk.models.checkpoint import ModelFileError, read_card
 from chroma_desk.ui.desktop import open_with_system
 
@@ -67,7 +68,7 @@ def what_it_is(card: dict[str, Any]) -> str:
     if kind == "classification":
         bins = card.get("bins")
         count = f"{len(bins)} " if isinstance(bins, list) else ""
-        default = card.get("default_temperature", 0.38)
+        default = card.get("default_temperature", PAPER_TEMPERATURE)
         text = (
             f"For every pixel it gives a probability to each of {count}colours (bins of the "
             "ab plane of CIE Lab); the colour shown is their annealed mean at the temperature "

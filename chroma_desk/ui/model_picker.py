@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from chroma_desk.color.bins import PAPER_TEMPERATURE
 from chroma_desk.models import library
 from chroma_desk.models.checkpoint import ModelFileError, read_card
 from chroma_desk.ui import settings
@@ -351,7 +352,7 @@ class TemperatureControl(QWidget):
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
-        self.default = 0.38
+        self.default = PAPER_TEMPERATURE
         self.kind = "classification"
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -384,7 +385,7 @@ class TemperatureControl(QWidget):
             except ModelFileError:
                 card = {}
         self.kind = card.get("kind", "classification")
-        self.default = float(card.get("default_temperature", 0.38))
+        self.default = float(card.get("default_temperature", PAPER_TEMPERATURE))
         enabled = self.kind == "classification" and path is not None
         self.available = enabled
         for w in (self.label, self.slider, self.value_label, self.reset_button):

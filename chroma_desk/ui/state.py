@@ -6,6 +6,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
+from chroma_desk.color.bins import PAPER_TEMPERATURE
+
 
 class AppState(QObject):
     """The current model and softmax temperature, shared by the Photos, Video, Live and Training tabs.
@@ -18,7 +20,9 @@ class AppState(QObject):
     temperatureChanged = Signal(float)
     modelAdded = Signal(Path)
 
-    def __init__(self, model_path: Path | None = None, temperature: float = 0.38) -> None:
+    def __init__(
+        self, model_path: Path | None = None, temperature: float = PAPER_TEMPERATURE
+    ) -> None:
         super().__init__()
         self._model_path = model_path
         self._temperature = temperature

@@ -11,7 +11,7 @@ from torch import nn
 from chroma_desk.color.lab import torch_rgb_to_lab
 from chroma_desk.engine.colorizer import Colorizer
 from chroma_desk.models.checkpoint import load_model, make_card, save_model
-from chroma_desk.models.registry import ARCHITECTURES, build
+from chroma_desk.models.registry import SPECS, build
 from chroma_desk.models.vgg16_cls import IMAGENET_MEAN, IMAGENET_STD, fold_rgb_stem
 
 BINS = 262
@@ -68,7 +68,9 @@ def test_model_file_round_trip(name: str, kind: str, tmp_path) -> None:
     torch.manual_seed(1)
     module = small(name, kind).eval()
     args = {"kind": kind, "bins": BINS, **GENERATORS[name]}
-    card = make_card(name, name, args, kind, 128, module.stride)
+    bins = np.stack(np.meshgrid(np.arange(-90, 100, 10), np.arange(-90, 100, 10)), -1)
+    bins = bins.reshape(-1, 2)[:BINS] if kind == "classification" else None
+    card = make_card(name, name, args, kind, 128, module.stride, bins=bins)
     path = save_model(tmp_path / f"{name}.safetensors", module, card, half=False)
     loaded = load_model(path)
     assert loaded.card["architecture"] == name
@@ -79,7 +81,7 @@ def test_model_file_round_trip(name: str, kind: str, tmp_path) -> None:
 
 def test_registry_lists_the_compared_architectures() -> None:
     for name in ("vgg16-cls", "plain-unet", "rgb-autoencoder", "conv-dense-ae", "lite-unet"):
-        assert name in ARCHITECTURES
+        assert name in SPECS
 
 
 def test_rgb_autoencoder_has_no_bin_head() -> None:
@@ -112,9 +114,9 @@ def test_engine_renders_an_rgb_model_by_its_ab(tmp_path) -> None:
     torch.manual_seed(3)
     module = small("rgb-autoencoder", "regression").eval()
     card = make_card(
-        "rgb", "rgb-autoencoder", {"kind": "regression", "width": 8}, "regression", 64, 16
-    )
-    card["output"] = {"space": "rgb", "rgb_range": [0.0, 1.0], "ab_scale": 110.0}
+        "rgb", "rgb-autoencoder", {"kind": "regression", "width": 8}, "regression", 64, 16,
+        output={"space": "rgb", "rgb_range": [0.0, 1.0], "ab_scale": 110.0},
+    )  # fmt: skip
     path = save_model(tmp_path / "rgb.safetensors", module, card, half=False)
     colorizer = Colorizer(path, device="cpu")
     photo = np.random.default_rng(0).random((48, 64, 3), dtype=np.float32)
