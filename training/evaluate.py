@@ -32,6 +32,7 @@ from chroma_desk.engine.colorizer import Colorizer, Prediction
 from chroma_desk.media.images import ImageReadError, read_image
 from chroma_desk.models.checkpoint import read_card
 from training.data import PHOTO_SUFFIXES
+from training.hint_sim import photo_rng, sample_photo_hints
 from training.metrics import colourfulness, photo_metrics
 
 DEFAULT_TEMPERATURES = (0.2, PAPER_TEMPERATURE, 0.6, 1.0)
@@ -46,6 +47,7 @@ class RowSpec:
     model: int | None
     temperature: float | None = None
     default: bool = False
+    hints: int | None = None  # simulated hints from the truth (training.hint_sim)
 
 
 def list_photos(folder: str | Path, limit: int | None = None) -> list[Path]:
@@ -62,11 +64,30 @@ def list_photos(folder: str | Path, limit: int | None = None) -> list[Path]:
 
 
 def plan_rows(
-    cards: Sequence[dict[str, Any]], temperatures: Sequence[float] | None = None
+    cards: Sequence[dict[str, Any]],
+    temperatures: Sequence[float] | None = None,
+    hints: Sequence[int] | None = None,
 ) -> list[RowSpec]:
     """Gray first; then per model one row, or for a classification model one per temperature
-    (the requested ones, else its default T followed by 0.2, 0.38, 0.6 and 1.0)."""
+    (the requested ones, else its default T followed by 0.2, 0.38, 0.6 and 1.0).
+
+    ``hints``: instead, per model one row per hint count (classification at its default T,
+    or the first requested T)."""
     rows = [RowSpec(None)]
+    if hints:
+        for i, card in enumerate(cards):
+            if not card.get("takes_hints"):
+                name = card.get("name") or f"model {i + 1}"
+                raise ValueError(f"{name!r} takes no colour hints; --hints needs hint models")
+            t = None
+            if card["kind"] == "classification":
+                t = (
+                    temperatures[0]
+                    if temperatures
+                    else float(card.get("default_temperature", 0.38))
+                )
+            rows += [RowSpec(i, t, t is not None, int(n)) for n in hints]
+        return rows
     for i, card in enumerate(cards):
         if card["kind"] != "classification":
             rows.append(RowSpec(i))
@@ -121,8 +142,8 @@ def _measure(path: Path, rows: Sequence[RowSpec]) -> tuple[str, list[dict[str, f
     lightness = np.ascontiguousarray(lab_true[..., 0])
     truth_colour = colourfulness(rgb_true)
     colorizers: list[Colorizer] = _STATE["colorizers"]
-    predictions: dict[int, Prediction] = {}
-    accuracy: dict[int, float] = {}
+    predictions: dict[tuple[int, int], Prediction] = {}
+    accuracy: dict[tuple[int, int], float] = {}
     results = []
     for row in rows:
         if row.model is None:
@@ -132,16 +153,21 @@ def _measure(path: Path, rows: Sequence[RowSpec]) -> tuple[str, list[dict[str, f
             extra: dict[str, float] = {}
         else:
             colorizer = colorizers[row.model]
-            if row.model not in predictions:
-                predictions[row.model] = colorizer.predict_lightness([lightness])[0]
+            key = (row.model, row.hints or 0)
+            if key not in predictions:
+                hints = None
+                if row.hints:
+                    rng = photo_rng(path)
+                    hints = sample_photo_hints(lab_true, row.hints, rng, colorizer.working_size)
+                predictions[key] = colorizer.predict_lightness([lightness], [hints])[0]
                 if colorizer.kind == "classification":
                     ab_true = np.ascontiguousarray(lab_true[..., 1:])
-                    accuracy[row.model] = top1_accuracy(colorizer, predictions[row.model], ab_true)
-            prediction = predictions[row.model]
+                    accuracy[key] = top1_accuracy(colorizer, predictions[key], ab_true)
+            prediction = predictions[key]
             rgb_pred = colorizer.render(prediction, row.temperature)
             extra = {"ms_per_photo": prediction.predict_seconds * 1000.0}
-            if row.model in accuracy:
-                extra["top1_accuracy"] = accuracy[row.model]
+            if key in accuracy:
+                extra["top1_accuracy"] = accuracy[key]
         metrics = photo_metrics(rgb_pred, rgb_true, lab_true)
         results.append({**metrics, **extra, "colourfulness_truth": truth_colour})
     return str(path), results
@@ -163,6 +189,7 @@ def evaluate(
     workers: int | None = None,
     device: str = "cpu",
     progress: Callable[[int, int], None] | None = None,
+    hints: Sequence[int] | None = None,
 ) -> dict[str, Any]:
     """Measure ``models`` (model file paths) on the photos under ``data``.
 
@@ -174,6 +201,9 @@ def evaluate(
         workers: processes, one thread each (default: one per CPU core; 1 runs here).
         device: ``cpu``, or ``auto``/``cuda``/``mps`` (then everything runs in this process).
         progress: called with (photos done, photos in all) after each photo.
+        hints: hint counts (e.g. 0, 1, 2, 5, 10, 20, 50): one row per count and model (hint
+            models only), hints simulated from the truth at random places, the same for the
+            same photo on every run (``training.hint_sim.sample_photo_hints``).
 
     Returns a dict with ``rows`` (a list of dicts, the gray baseline first), ``photos`` (the
     number measured), ``skipped`` ({path: reason}) and ``seconds``.
@@ -184,7 +214,7 @@ def evaluate(
         raise FileNotFoundError(f"{data}: no photos found")
     model_paths = [str(p) for p in models]
     cards = [read_card(p) for p in model_paths]
-    rows = plan_rows(cards, temperatures)
+    rows = plan_rows(cards, temperatures, hints)
     if workers is None:
         workers = os.cpu_count() or 1
     workers = max(1, min(workers, len(paths)))
@@ -253,6 +283,7 @@ def _summarise(
         "kind": "gray",
         "temperature": spec.temperature,
         "default_temperature": spec.default,
+        "hints": spec.hints,
     }
     if spec.model is not None:
         card = cards[spec.model]
@@ -278,9 +309,10 @@ def format_table(rows: Sequence[dict[str, Any]]) -> str:
     lines = []
     for row in rows:
         t = row["temperature"]
+        hints = row.get("hints")
         lines.append(
             (
-                row["model"],
+                row["model"] + ("" if hints is None else f" + {hints} hints"),
                 "" if t is None else f"{t:g}" + (" *" if row["default_temperature"] else ""),
                 _fmt(row["psnr"], ".2f"),
                 _fmt(row["ssim"], ".4f"),

@@ -10,13 +10,20 @@ a / 110, b / 110, mask.
 
 from __future__ import annotations
 
+import zlib
+from pathlib import Path
+
 import numpy as np
+
+from chroma_desk.color.lab import lab_to_rgb
+from chroma_desk.engine.hints import Hint
 
 GEOMETRIC_P = 1 / 8
 MAX_PATCH = 9
 DENSE_P = 1 / 20  # share of photos given a dense random sample instead of points
 DENSE_FRACTION = (0.002, 0.05)  # share of pixels revealed in a dense sample (log-uniform)
 AB_SCALE = 110.0
+EVAL_SEED = 2017  # evaluate --hints: the same points for the same photo on every run
 
 
 def simulate_hints(
@@ -51,3 +58,29 @@ def simulate_batch(
 ) -> np.ndarray:
     """``simulate_hints`` for each photo of (N, 2, H, W) -> (N, 3, H, W)."""
     return np.stack([simulate_hints(one, rng, count) for one in ab])
+
+
+def sample_photo_hints(
+    lab: np.ndarray, count: int, rng: np.random.Generator, working_side: int
+) -> list[Hint]:
+    """``count`` hints for a whole photo from its true Lab (H, W, 3), as ``Hint`` objects in
+    original pixels (the path a user's hints take): random places, squares of 1-9 working
+    pixels (``working_side``: the network's long side), each the truth's mean colour there.
+    The first k hints of a seed are the same for every count >= k."""
+    height, width = lab.shape[:2]
+    scale = max(height, width) / working_side  # original pixels per working pixel
+    hints = []
+    for _ in range(count):
+        side = min(max(1, round(int(rng.integers(1, MAX_PATCH + 1)) * scale)), height, width)
+        y = int(rng.integers(0, height - side + 1))
+        x = int(rng.integers(0, width - side + 1))
+        mean = lab[y : y + side, x : x + side].reshape(-1, 3).mean(axis=0)
+        rgb = lab_to_rgb(mean.reshape(1, 1, 3).astype(np.float32))[0, 0]
+        colour = tuple(int(round(float(c) * 255)) for c in np.clip(rgb, 0, 1))
+        hints.append(Hint(x + (side - 1) / 2, y + (side - 1) / 2, colour, float(side)))
+    return hints
+
+
+def photo_rng(path: str | Path) -> np.random.Generator:
+    """The fixed random source of one photo's evaluation hints (by its file name)."""
+    return np.random.default_rng([EVAL_SEED, zlib.crc32(Path(path).name.encode())])

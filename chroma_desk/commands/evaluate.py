@@ -19,6 +19,16 @@ def _temperatures(text: str) -> list[float]:
     return values
 
 
+def _counts(text: str) -> list[int]:
+    try:
+        values = [int(n) for n in text.split(",") if n.strip()]
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a list of whole numbers: {text!r}") from exc
+    if not values or any(n < 0 for n in values):
+        raise argparse.ArgumentTypeError("hint counts must be 0 or more, e.g. 0,1,2,5,10,20,50")
+    return values
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--model", nargs="+", required=True, metavar="M", help="model names or .safetensors files"
@@ -37,6 +47,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--workers", type=int, help="processes, one thread each (default: one per core)"
     )
     parser.add_argument("--device", default="cpu", help="cpu (default), auto, cuda, mps")
+    parser.add_argument(
+        "--hints",
+        type=_counts,
+        metavar="N,N,...",
+        help="hint models: one row per count of hints simulated from the truth at random "
+        "places (fixed seed per photo), e.g. 0,1,2,5,10,20,50",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -64,6 +81,7 @@ def run(args: argparse.Namespace) -> int:
             workers=args.workers,
             device=args.device,
             progress=progress,
+            hints=args.hints,
         )
     except (OSError, ModelFileError, ValueError) as exc:
         print(f"chroma-desk evaluate: {exc}", file=sys.stderr)

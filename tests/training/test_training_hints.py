@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
-from training_helpers import small_config
+from modelkit import make_lite_model
+from training_helpers import small_config, write_photos
 
+from chroma_desk.cli import main
 from chroma_desk.models.checkpoint import load_model, read_card
 from chroma_desk.models.registry import build
 from chroma_desk.models.unet_lite import load_no_hint_weights
+from training.evaluate import evaluate
 from training.hint_sim import AB_SCALE, GEOMETRIC_P, simulate_hints
 from training.trainer import Trainer, TrainingError
 
@@ -76,17 +81,20 @@ def test_hints_on_an_architecture_without_hint_inputs_is_an_error(tiny_folder, t
         Trainer(small_config(tiny_folder, tmp_path / "run", hints=True), echo=False).run()
 
 
-def test_a_model_trained_with_hints_follows_a_hint(tiny_folder, tmp_path) -> None:
-    """Fine-tune a no-hint lite-unet file with --hints for a few steps: the card says it takes
-    hints, and a hint moves the colour near it toward the hinted colour."""
+@pytest.fixture(scope="module")
+def trained_hint_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A no-hint lite-unet file fine-tuned with --hints for 60 steps on two --data folders."""
+    tmp_path = tmp_path_factory.mktemp("hint-training")
+    photos = tmp_path / "photos"
+    write_photos(photos)
     start = tmp_path / "start"
     Trainer(
-        small_config(tiny_folder, start, arch="lite-unet", arch_args={}, steps=1, warmup_steps=0),
+        small_config(photos, start, arch="lite-unet", arch_args={}, steps=1, warmup_steps=0),
         echo=False,
     ).run()
     assert not read_card(start / "model.safetensors").get("takes_hints")
     cfg = small_config(
-        tiny_folder,
+        photos,
         tmp_path / "hinted",
         arch="lite-unet",
         arch_args={},
@@ -95,11 +103,17 @@ def test_a_model_trained_with_hints_follows_a_hint(tiny_folder, tmp_path) -> Non
         steps=60,
         lr=2e-3,
     )
-    cfg.data = [str(tiny_folder), str(tiny_folder)]  # --data given twice
+    cfg.data = [str(photos), str(photos)]  # --data given twice
     Trainer(cfg, echo=False).run()
-    loaded = load_model(tmp_path / "hinted" / "model.safetensors")
+    return tmp_path / "hinted" / "model.safetensors"
+
+
+def test_a_model_trained_with_hints_follows_a_hint(trained_hint_model: Path) -> None:
+    """The card says it takes hints, and a hint moves the colour near it toward the hinted
+    colour."""
+    loaded = load_model(trained_hint_model)
     assert loaded.card["takes_hints"] and loaded.card["arguments"]["hints"]
-    assert loaded.card["trained_on"]["folders"] == [str(tiny_folder)] * 2
+    assert len(loaded.card["trained_on"]["folders"]) == 2
     x = torch.zeros(1, 1, 64, 64)  # mid-gray: no cue but the hint
     hints = torch.zeros(1, 3, 64, 64)
     target = torch.tensor([0.5, -0.3])  # a strong purple, as ab / 110
@@ -109,3 +123,25 @@ def test_a_model_trained_with_hints_follows_a_hint(tiny_folder, tmp_path) -> Non
         before = loaded.module(x)[0, :, 7:9, 7:9].mean(dim=(1, 2))  # output at stride 4
         after = loaded.module(x, hints)[0, :, 7:9, 7:9].mean(dim=(1, 2))
     assert torch.dist(after, target) < 0.75 * torch.dist(before, target)
+
+
+def test_evaluate_hints_gives_a_row_per_count(
+    trained_hint_model: Path, tiny_folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    result = evaluate([trained_hint_model], tiny_folder, workers=1, hints=[0, 20])
+    gray, none, twenty = result["rows"]
+    assert gray["hints"] is None and none["hints"] == 0 and twenty["hints"] == 20
+    plain = evaluate([trained_hint_model], tiny_folder, workers=1)["rows"][1]
+    assert none["ciede2000"] == pytest.approx(plain["ciede2000"], abs=1e-6)
+    assert twenty["ciede2000"] < none["ciede2000"] and twenty["psnr"] > none["psnr"]
+    again = evaluate([trained_hint_model], tiny_folder, workers=1, hints=[20])["rows"][1]
+    assert again["psnr"] == pytest.approx(twenty["psnr"], abs=1e-6)  # fixed seed per photo
+    assert main(["evaluate", "--model", str(trained_hint_model), "--data", str(tiny_folder),
+                 "--workers", "1", "--hints", "0,20"]) == 0  # fmt: skip
+    assert "+ 20 hints" in capsys.readouterr().out
+
+
+def test_evaluate_hints_needs_hint_models(tiny_folder: Path, tmp_path: Path) -> None:
+    plain = make_lite_model(tmp_path, kind="regression")
+    with pytest.raises(ValueError, match="takes no colour hints"):
+        evaluate([plain], tiny_folder, workers=1, hints=[0, 5])
