@@ -687,6 +687,20 @@ def trainable_architectures() -> list[str]:
     return trainable()
 
 
+def architecture_label(name: str) -> str:
+    """The architecture's name for people, from its spec."""
+    from chroma_desk.models.registry import label
+
+    return label(name)
+
+
+def ships_pretrained(name: str) -> bool:
+    """Whether a run of ``name`` from scratch starts from weights bundled with the package."""
+    from chroma_desk.models.registry import SPECS
+
+    return name in SPECS and SPECS[name].pretrained == "bundled"
+
+
 def head_of(kind: str) -> str:
     """The head a training kind builds (as ``models.spec.head_of``, without importing torch)."""
     return "classification" if kind == "classification" else "regression"

@@ -113,10 +113,6 @@ KIND_CHOICES = (
     ),
     ("regression", "Regression: safe, muted colour", "Plain L1 on ab: stable, a little sepia."),
 )
-ARCH_LABELS = {
-    "lite-unet": "EfficientNet-Lite0 U-Net (fast)",
-    "resnet18-unet": "ResNet18 U-Net",
-}
 LOSS_LABELS = {
     "l1": "L1 on ab",
     "mse": "MSE on ab",
@@ -764,7 +760,7 @@ class NewRunForm(QScrollArea):
         self.kind_note = _muted_label()
         self.arch_combo = QComboBox()
         for name in runs.trainable_architectures():
-            self.arch_combo.addItem(ARCH_LABELS.get(name, name), name)
+            self.arch_combo.addItem(runs.architecture_label(name), name)
         self.init_combo = QComboBox()
         self.name_edit = QLineEdit()
         self.name_edit.setPlaceholderText("A name for the run and the model")
@@ -919,7 +915,7 @@ class NewRunForm(QScrollArea):
         self.init_combo.blockSignals(True)
         self.init_combo.clear()
         scratch = "From scratch"
-        if self.arch == "lite-unet":
+        if runs.ships_pretrained(self.arch):
             scratch += " (ImageNet encoder)"
         self.init_combo.addItem(scratch, None)
         default_index = 0
@@ -1402,7 +1398,7 @@ class RunView(QWidget):
                 )
             )
         if cfg.get("arch"):
-            parts.append(ARCH_LABELS.get(cfg["arch"], cfg["arch"]))
+            parts.append(runs.architecture_label(cfg["arch"]))
         if cfg.get("init"):
             parts.append(f"fine-tuned from {Path(cfg['init']).stem}")
         if h.device:
