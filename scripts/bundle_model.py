@@ -18,6 +18,20 @@ DATA_RIGHTS = (
     "photos (UC Berkeley, for research). Model weights: MIT, like the code; the data's "
     "research-only terms may limit commercial use."
 )
+MORE_RIGHTS = (
+    " Also trained on ../shared/datasets/more: 5,879 photos (ImageNet samples, COCO scenes, "
+    "houses and rooms, people and close-up faces, CamVid street scenes (CC BY-NC 4.0), "
+    "Urban100 and Sun-Hays city photos, cars (Stanford Cars), clothing (CC0 1.0)); most "
+    "belong to their owners and are distributed for research; see that folder's README."
+)
+
+
+def data_rights(card: dict) -> str:
+    """The licence note for the folders the card says the model was trained on."""
+    trained_on = card.get("trained_on") or {}
+    folders = trained_on.get("folders") or [trained_on.get("folder", "")]
+    more = any(Path(str(f)).name == "more" for f in folders)
+    return DATA_RIGHTS + (MORE_RIGHTS if more else "")
 
 
 def main() -> None:
@@ -37,7 +51,7 @@ def main() -> None:
     card = dict(model.card)
     card["name"] = args.name
     card["title"] = args.title or card.get("title") or args.name
-    card["licence"] = DATA_RIGHTS
+    card["licence"] = data_rights(card)
     card["placeholder"] = args.placeholder
     if args.previous_stage:
         before = read_card(args.previous_stage)
