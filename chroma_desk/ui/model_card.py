@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from chroma_desk.color.bins import PAPER_TEMPERATURE
 from chroma_desk.models.checkpoint import ModelFileError, read_card
+from chroma_desk.models.registry import label
 from chroma_desk.ui.desktop import open_with_system
 
 MUTED = "#888888"
@@ -84,7 +85,8 @@ def what_it_is(card: dict[str, Any]) -> str:
         text = f"Kind: {kind or 'not recorded'}."
     if card.get("takes_hints"):
         text += " It also takes colour hints: points where you say what colour belongs."
-    return text
+    architecture = card.get("architecture")
+    return f"Network: {label(architecture)}. {text}" if architecture else text
 
 
 def training_stages(card: dict[str, Any]) -> list[dict[str, Any]]:
@@ -249,7 +251,7 @@ def card_html(card: dict[str, Any], path: Path | None = None, muted: str = MUTED
         parts.append(f"<h3>Licence</h3><p>{_esc(card.get('licence') or card.get('license'))}</p>")
     details = [
         ("name", _esc(card.get("name", ""))),
-        ("architecture", _esc(card.get("architecture", ""))),
+        ("architecture id", _esc(card.get("architecture", ""))),
         ("settings", _esc(", ".join(f"{k}={v}" for k, v in (card.get("arguments") or {}).items()))),
         ("working size", _esc(f"{card.get('working_size')} px, stride {card.get('stride')}")),
         ("weights", _esc(card.get("dtype", ""))),

@@ -122,6 +122,7 @@ def test_model_card_reads_like_a_page_with_every_training_stage(qtbot, two_stage
     text = dialog.browser.toPlainText()
     for needed in (
         "What it is",
+        "Network: EfficientNet-Lite0 U-Net (fast).",
         "(0.20 by default)",
         "1,152 photos for training, 60 held out to measure it",
         "2 stages, 4,579 steps, 73,264 photos seen, 2 h 16 min in all",
