@@ -129,6 +129,9 @@ def run(args: argparse.Namespace) -> int:
     except (OSError, ValueError, ModelFileError) as exc:
         print(f"chroma-desk train: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # Ctrl+C before the loop (scanning, building); it saves after
+        print("chroma-desk train: interrupted before training began", file=sys.stderr)
+        return 130
     print(f"model written to {path}", file=sys.stderr)
     return 0
 

@@ -154,6 +154,10 @@ def to_lab_tensor(rgb: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(lab).permute(2, 0, 1).contiguous()
 
 
+class PhotoError(Exception):
+    """A photo that was usable when the folder was scanned and cannot be read now."""
+
+
 class PhotoDataset(Dataset):
     """Lab tensors (3, size, size). Training: random resized crop and flip; else centre crop."""
 
@@ -168,7 +172,14 @@ class PhotoDataset(Dataset):
 
     def __getitem__(self, key: int | tuple[int, int]) -> torch.Tensor:
         epoch, index = key if isinstance(key, tuple) else (0, key)
-        rgb = load_rgb(self.paths[index], max_side=max(self.size * 2, 256))
+        path = self.paths[index]
+        try:
+            rgb = load_rgb(path, max_side=max(self.size * 2, 256))
+        except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
+            raise PhotoError(
+                f"{path}: cannot read this photo any more ({exc}); "
+                "was it moved, deleted or changed during the run?"
+            ) from exc
         if self.train:
             rng = np.random.default_rng([self.seed, epoch, index])
             rgb = random_resized_crop(rgb, self.size, rng)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import signal
+import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import torch
 import torch.nn.functional as F
-from safetensors.torch import load_file, save_file
+from safetensors import SafetensorError
 from torch.utils.data import DataLoader
 
 from chroma_desk.color.bins import (
@@ -33,13 +33,21 @@ from chroma_desk.color.bins import (
 from chroma_desk.color.lab import torch_lab_to_rgb, torch_rgb_to_lab
 from chroma_desk.color.scaling import STANDARD
 from chroma_desk.engine.colorizer import pick_device
-from chroma_desk.models.checkpoint import load_model, make_card, save_model
+from chroma_desk.models.checkpoint import (
+    ModelFileError,
+    load_model,
+    make_card,
+    read_card,
+    save_model,
+)
 from chroma_desk.models.registry import build, spec
 from chroma_desk.models.spec import head_of
 from chroma_desk.models.unet_lite import load_no_hint_weights
+from training import state_store
 from training.data import (
     FolderScan,
     PhotoDataset,
+    PhotoError,
     ResumableSampler,
     scan_folder,
     split_train_val,
@@ -126,6 +134,7 @@ class Trainer:
         self.epoch = 0
         self.offset = 0
         self.elapsed = 0.0
+        self.saved_step: int | None = None
 
     # -- setup --------------------------------------------------------------------------------
 
@@ -253,9 +262,8 @@ class Trainer:
         return parts
 
     def save_state(self) -> Path:
-        """Resume point and model file, both written atomically."""
-        state_dir = self.run_dir / "state"
-        state_dir.mkdir(exist_ok=True)
+        """The resume point (weights and counters as one unit, see state_store), then the
+        model file; if either cannot be written the run fails and the last checkpoint stays."""
         tensors: dict[str, torch.Tensor] = {}
         groups: dict[str, Any] = {}
         for name, part in self._modules().items():
@@ -271,9 +279,6 @@ class Trainer:
                 for key, value in sd.items():
                     tensors[f"{name}.{key}"] = value.detach().cpu().contiguous().clone()
         tensors["rng.torch"] = torch.get_rng_state()
-        tmp = state_dir / "weights.safetensors.part"
-        save_file(tensors, str(tmp))
-        os.replace(tmp, state_dir / "weights.safetensors")
         counters = {
             "step": self.step,
             "epoch": self.epoch,
@@ -282,48 +287,76 @@ class Trainer:
             "param_groups": groups,
             "prior": None if self.prior is None else self.prior.tolist(),
         }
-        tmp_json = state_dir / "state.json.part"
-        tmp_json.write_text(json.dumps(counters))
-        os.replace(tmp_json, state_dir / "state.json")
-        model_path = self.save_model_file()
+        try:
+            state_dir = state_store.write(self.run_dir, tensors, counters)
+        except state_store.StateError as exc:
+            raise TrainingError(f"{exc}; {self._kept()}") from exc
+        self.saved_step = self.step
+        try:
+            model_path = self.save_model_file()
+        except (OSError, SafetensorError) as exc:
+            raise TrainingError(
+                f"could not write the model file in {self.run_dir}: {state_store.describe(exc)}"
+                f"; {self._kept()}"
+            ) from exc
         self.log.emit("checkpoint", step=self.step, path=model_path, state=state_dir)
         return model_path
 
+    def _kept(self) -> str:
+        if self.saved_step is None:
+            return "no checkpoint was written yet"
+        return f"the checkpoint of step {self.saved_step} is kept (--resume goes on from it)"
+
     def load_state(self) -> bool:
-        state_dir = self.run_dir / "state"
-        if not (state_dir / "state.json").exists():
+        if not state_store.exists(self.run_dir):
             return False
-        counters = json.loads((state_dir / "state.json").read_text())
-        tensors = load_file(str(state_dir / "weights.safetensors"))
+        try:
+            tensors, counters = state_store.read(self.run_dir)
+        except state_store.StateError as exc:
+            raise TrainingError(f"{exc}; train into a new --out or remove that run") from exc
         for name, part in self._modules().items():
             prefix = f"{name}."
             own = {k[len(prefix) :]: v for k, v in tensors.items() if k.startswith(prefix)}
-            if name.startswith("opt"):
-                state: dict[int, dict[str, torch.Tensor]] = {}
-                for key, value in own.items():
-                    idx, moment = key.split(".", 1)
-                    state.setdefault(int(idx), {})[moment] = (
-                        value.to(self.device) if moment != "step" else value
+            try:
+                if name.startswith("opt"):
+                    state: dict[int, dict[str, torch.Tensor]] = {}
+                    for key, value in own.items():
+                        idx, moment = key.split(".", 1)
+                        state.setdefault(int(idx), {})[moment] = (
+                            value.to(self.device) if moment != "step" else value
+                        )
+                    part.load_state_dict(
+                        {"state": state, "param_groups": counters["param_groups"][name]}
                     )
-                part.load_state_dict(
-                    {"state": state, "param_groups": counters["param_groups"][name]}
-                )
-            else:
-                try:
+                else:
                     part.load_state_dict(own)
-                except RuntimeError as exc:
-                    raise TrainingError(
-                        f"{self.run_dir}: the run there was started with other settings "
-                        f"({name} does not match: {str(exc).splitlines()[0]}); resume with the "
-                        "same --arch, --arch-args and --disc-width, or train into a new --out"
-                    ) from exc
-        torch.set_rng_state(tensors["rng.torch"])
+            except (RuntimeError, ValueError, KeyError, TypeError) as exc:
+                raise TrainingError(
+                    f"{self.run_dir}: the run there was started with other settings "
+                    f"({name} does not match: {str(exc).splitlines()[0]}); resume with the "
+                    "same --arch, --arch-args and --disc-width, or train into a new --out"
+                ) from exc
+        if "rng.torch" in tensors:
+            torch.set_rng_state(tensors["rng.torch"])
         self.step, self.epoch = counters["step"], counters["epoch"]
         self.offset, self.elapsed = counters["offset"], counters["elapsed"]
+        self.saved_step = self.step
         if counters.get("prior") is not None:
             self.prior = np.asarray(counters["prior"])
             self.class_weights = torch.from_numpy(rebalance_weights(self.prior)).to(self.device)
+        self._match_model_file()
         return True
+
+    def _match_model_file(self) -> None:
+        """A kill between the resume point and the model file leaves the model file one
+        checkpoint behind (or damaged): write it again from the resume point."""
+        path = self.run_dir / "model.safetensors"
+        try:
+            current = read_card(path).get("training", {}).get("steps")
+        except (ModelFileError, OSError, AttributeError):
+            current = None
+        if current != self.step:
+            self.save_model_file()
 
     # -- the model file -----------------------------------------------------------------------
 
@@ -525,7 +558,12 @@ class Trainer:
     # -- the loop -----------------------------------------------------------------------------
 
     def _install_signal_handlers(self) -> None:
+        """The first SIGINT/SIGTERM asks the loop to stop after its step (it saves and ends
+        with `done`); a second one stops at once, whatever the run is waiting for."""
+
         def request_stop(signum: int, frame: Any) -> None:
+            if self.stop_requested:
+                raise StopNow(f"stopped at once by a second {signal.Signals(signum).name}")
             self.stop_requested = True
 
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -557,12 +595,16 @@ class Trainer:
 
     def run(self, resume: bool = False) -> Path | None:
         try:
+            for line in state_store.recover(self.run_dir):
+                print(f"{self.run_dir}: {line} (left by an interrupted run)", file=sys.stderr)
             self._prepare_data()
             self._build_models()
             resumed = self.load_state() if resume else False
         except Exception as exc:  # noqa: BLE001 - every setup failure becomes an error event
-            self.log.emit("error", message=str(exc))
-            raise
+            self.log.emit("error", message=_error_message(exc))
+            if isinstance(exc, (TrainingError, OSError, ValueError, ModelFileError)):
+                raise
+            raise TrainingError(_error_message(exc)) from exc
         (self.run_dir / "config.json").write_text(json.dumps(asdict(self.cfg), indent=2))
         self.log.emit(
             "start",
@@ -575,10 +617,15 @@ class Trainer:
         self._install_signal_handlers()
         try:
             self._loop()
+            return self._finish()
         except Exception as exc:  # noqa: BLE001 - a full disk or out of memory is an event too
-            message = str(exc) if isinstance(exc, TrainingError) else f"{type(exc).__name__}: {exc}"
+            message = _error_message(exc)
+            if not isinstance(exc, TrainingError):
+                message = f"{message}; {self._kept()}"
             self.log.emit("error", message=message, step=self.step)
-            raise
+            raise TrainingError(message) from exc
+
+    def _finish(self) -> Path:
         metrics = self.evaluate()
         if self.centres is not None:
             self.default_temperature = self.calibrate_temperature(metrics)
@@ -599,8 +646,8 @@ class Trainer:
     def _loop(self) -> None:
         cfg = self.cfg
         self.generator.train()
-        window_start, window_steps = time.perf_counter(), 0
-        last_tick = time.perf_counter()
+        self._window = (time.perf_counter(), 0)
+        self._last_tick = time.perf_counter()
         while not self._finished() and not self.stop_requested:
             if 0 < len(self.train_set) - self.offset < cfg.batch <= len(self.train_set):
                 # stopped after the last full batch of an epoch: an uninterrupted run drops the
@@ -616,37 +663,85 @@ class Trainer:
                 pin_memory=self.device.type == "cuda",
                 worker_init_fn=_leave_stop_signals_to_the_trainer,
             )
-            for lab in loader:
-                losses = self.train_step(lab)
-                self.step += 1
-                self.offset += lab.shape[0]
-                now = time.perf_counter()
-                self.elapsed += now - last_tick
-                last_tick = now
-                window_steps += 1
-                if self.step % cfg.log_every == 0 or self.step == 1:
-                    rate = window_steps / max(now - window_start, 1e-6)
-                    self.log.emit(
-                        "step",
-                        step=self.step,
-                        epoch=self.epoch,
-                        losses=losses,
-                        lr=cfg.lr,
-                        images_per_s=round(rate * cfg.batch, 2),
-                        eta_s=self._eta(rate),
-                    )
-                    window_start, window_steps = now, 0
-                if self.step % cfg.eval_every == 0:
-                    self.log.emit("eval", step=self.step, metrics=self.evaluate())
-                if self.step % cfg.sample_every == 0:
-                    self.write_sample()
-                if self.step % cfg.checkpoint_every == 0:
-                    self.save_state()
-                if self._finished() or self.stop_requested:
-                    break
-            else:
+            batches = iter(loader)
+            try:
+                finished_epoch = self._train_on(batches)
+            finally:
+                _close_loader(batches)
+            if finished_epoch:
                 self.epoch += 1
                 self.offset = 0
+
+    def _train_on(self, batches: Any) -> bool:
+        """Steps over one epoch's batches; True when the epoch ran to its end."""
+        cfg = self.cfg
+        for lab in batches:
+            losses = self.train_step(lab)
+            self.step += 1
+            self.offset += lab.shape[0]
+            now = time.perf_counter()
+            self.elapsed += now - self._last_tick
+            self._last_tick = now
+            window_start, window_steps = self._window[0], self._window[1] + 1
+            self._window = (window_start, window_steps)
+            if self.step % cfg.log_every == 0 or self.step == 1:
+                rate = window_steps / max(now - window_start, 1e-6)
+                self.log.emit(
+                    "step",
+                    step=self.step,
+                    epoch=self.epoch,
+                    losses=losses,
+                    lr=cfg.lr,
+                    images_per_s=round(rate * cfg.batch, 2),
+                    eta_s=self._eta(rate),
+                )
+                self._window = (now, 0)
+            if self.step % cfg.eval_every == 0:
+                self.log.emit("eval", step=self.step, metrics=self.evaluate())
+            if self.step % cfg.sample_every == 0:
+                self.write_sample()
+            if self.step % cfg.checkpoint_every == 0:
+                self.save_state()
+            if self._finished() or self.stop_requested:
+                return False
+        return True
+
+
+class StopNow(Exception):
+    """Raised by a second stop signal: the run ends at once (its last checkpoint is kept)."""
+
+
+def _close_loader(batches: Any) -> None:
+    """Stop a DataLoader's worker processes now, on every way out of an epoch.
+
+    Left to garbage collection, an iterator still referenced by an exception's traceback
+    keeps its workers alive until Python exits, where they ignore multiprocessing's SIGTERM
+    and the process waits for them for good. Workers that do not leave when asked are killed.
+    """
+    shutdown = getattr(batches, "_shutdown_workers", None)
+    if shutdown is not None:
+        shutdown()
+    for worker in getattr(batches, "_workers", []):
+        if worker.is_alive():
+            worker.kill()
+            worker.join(timeout=5)
+
+
+def _error_message(exc: BaseException) -> str:
+    """One line for the error event: a DataLoader worker's exception comes back with the
+    worker's whole traceback in its text; keep its last line, the error itself."""
+    if isinstance(exc, TrainingError):
+        return str(exc)
+    text = str(exc)
+    if "in DataLoader worker process" in text and "Original Traceback" in text:
+        last = [line for line in text.splitlines() if line.strip()][-1]
+        kind, _, detail = last.partition(": ")
+        if kind.endswith("PhotoError"):
+            return detail
+        return f"a data loading process failed: {last}"
+    if isinstance(exc, (PhotoError, StopNow)):
+        return text
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def _leave_stop_signals_to_the_trainer(_worker_id: int) -> None:
