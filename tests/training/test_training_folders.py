@@ -134,7 +134,7 @@ def test_failure_inside_the_loop_is_an_error_event(tiny_folder, tmp_path, monkey
     monkeypatch.setattr(Trainer, "save_state", disk_full)
     out = tmp_path / "run"
     cfg = small_config(tiny_folder, out, steps=5, checkpoint_every=2)
-    with pytest.raises(OSError, match="No space"):
+    with pytest.raises(TrainingError, match="No space"):  # the command line's one-line message
         Trainer(cfg, echo=False).run()
     error = read_events(out / "events.jsonl")[-1]
     assert error["event"] == "error" and error["step"] == 2
