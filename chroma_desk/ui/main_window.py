@@ -221,6 +221,7 @@ class MainWindow(QMainWindow):
         edit_menu.addActions([p.act_undo, p.act_redo])
         edit_menu.addSeparator()
         edit_menu.addActions([p.act_copy, p.act_paste])
+        p.act_paste.triggered.connect(lambda: self.tabs.setCurrentWidget(p))  # show what came
         edit_menu.addSeparator()
         edit_menu.addActions([p.act_select_all, p.act_remove, p.act_clear])
 
