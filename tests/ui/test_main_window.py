@@ -192,14 +192,12 @@ def test_event_loop_keeps_answering_while_a_12mp_photo_is_colourized(
     qtbot, make_window, make_photo, tmp_path
 ):
     """A QTimer ticks every 10 ms while a 12 MP photo is read, predicted, rendered, shown and
-    re-rendered at a new temperature: no tick may come more than 100 ms late.
+    re-rendered at a new temperature: the GUI thread never computes for more than 50 ms of its
+    own CPU time between two ticks (the work is on workers; it only swaps in finished images).
 
-    The GUI thread's own work between two ticks (its CPU time) is always checked. Wall-clock
-    gaps also measure every other process on the machine, so that check is skipped, saying
-    so, when this process could not even get 30% of a core while it worked.
+    CPU time of the GUI thread, not wall-clock gaps: a wall-clock limit also measures every
+    other process on the machine, which makes a timed assertion (speed belongs in `bench`).
     """
-    import os
-
     source = make_photo(tmp_path / "big12.jpg", (4000, 3000), "astronaut")
     window = make_window()
     tab = window.photos
@@ -208,7 +206,6 @@ def test_event_loop_keeps_answering_while_a_12mp_photo_is_colourized(
     timer = QTimer()
     timer.setInterval(10)
     timer.timeout.connect(lambda: ticks.append((time.perf_counter(), time.thread_time())))
-    wall0, cpu0 = time.perf_counter(), time.process_time()
     timer.start()
     qtbot.wait(50)
     tab.add_paths([source])
@@ -220,19 +217,10 @@ def test_event_loop_keeps_answering_while_a_12mp_photo_is_colourized(
     qtbot.waitUntil(lambda: tab.view.after.levels[0][1].width() == 4000, timeout=WAIT_MS)
     qtbot.wait(50)
     timer.stop()
-    share = (time.process_time() - cpu0) / (time.perf_counter() - wall0)
-    wall = np.diff([t for t, _ in ticks])
     gui_cpu = np.diff([c for _, c in ticks])
     assert len(ticks) > 20
     # never any real work on the GUI thread: it only swaps in finished images
     assert gui_cpu.max() < 0.050, f"the GUI thread computed for {gui_cpu.max() * 1000:.0f} ms"
-    if share < 0.3:
-        pytest.skip(
-            f"machine too busy to measure wall-clock gaps: this process got {share:.2f} of a "
-            f"core (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores); "
-            f"the largest gap was {wall.max() * 1000:.0f} ms"
-        )
-    assert wall.max() < 0.100, f"the event loop stalled for {wall.max() * 1000:.0f} ms"
 
 
 def test_settings_are_remembered_between_runs(qtbot, make_window, tiny_model, photos):
