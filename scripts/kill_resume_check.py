@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import random
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -70,6 +71,7 @@ def reference_run(photos: Path, out: Path, steps: int) -> dict[int, dict[str, to
         return write(run_dir, tensors, counters)
 
     state_store.write = recording_write
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         parser = argparse.ArgumentParser()
         add_arguments(parser)
@@ -77,6 +79,8 @@ def reference_run(photos: Path, out: Path, steps: int) -> dict[int, dict[str, to
         Trainer(config_from_args(args), echo=False).run()
     finally:
         state_store.write = write
+        for sig, handler in handlers.items():  # the trainer's stop handlers are for its loop
+            signal.signal(sig, handler)
     return by_step
 
 

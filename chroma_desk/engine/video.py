@@ -239,6 +239,8 @@ class VideoJob:
                 audio_start=start,
                 audio_end=end,
                 like=info,
+                variable_rate=True,  # each frame keeps its own time: a VFR clip stays in sync
+                time_base=info.time_base,
             )
             stages = _Stages(self, info, frames, writer, start, end, total)
             stages.predict_workers = workers
@@ -379,7 +381,7 @@ class _Stages:
 
     def _encode(self, item: FrameInput, rgb: np.ndarray) -> None:
         t = time.perf_counter()
-        self.writer.write(rgb)
+        self.writer.write(rgb, item.time - self.start)
         self.busy["encode"] += time.perf_counter() - t
         with self._latest_lock:
             self.latest = (item.rgb, rgb, item.index)

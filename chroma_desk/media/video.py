@@ -111,6 +111,7 @@ class VideoInfo:
     color_primaries: int = 2
     color_trc: int = 2
     sample_aspect_ratio: Fraction | None = None
+    time_base: Fraction | None = None  # the video stream's unit of frame times
     frame_count_estimated: bool = False  # from duration x fps (the header holds no count)
     notes: list[str] = field(default_factory=list)
 
@@ -311,6 +312,7 @@ def probe(path: str | Path, count: bool = False) -> VideoInfo:
             color_primaries=int(first.color_primaries or 2),
             color_trc=int(first.color_trc or 2),
             sample_aspect_ratio=stream.sample_aspect_ratio or None,
+            time_base=Fraction(stream.time_base) if stream.time_base else None,
             notes=notes,
         )
     if count:
@@ -564,7 +566,11 @@ class VideoWriter:
         audio_from: a clip whose first audio stream is carried over.
         audio_start, audio_end: the part of that audio to keep (seconds); trimming re-encodes.
         like: a ``VideoInfo`` whose colour tags and pixel aspect are copied.
-        variable_rate: stamp frames with the times given to ``write`` (webcam recordings).
+        variable_rate: stamp frames with the times given to ``write`` (webcam recordings, and
+            clips colourized frame for frame, whose frames keep their own times: a
+            variable-frame-rate source stays in sync with its sound).
+        time_base: the time unit of those stamps (default 1 ms); a clip's own stream time base
+            keeps its frame times exact.
     """
 
     def __init__(
@@ -582,6 +588,7 @@ class VideoWriter:
         like: VideoInfo | None = None,
         variable_rate: bool = False,
         overwrite: bool = True,
+        time_base: Fraction | None = None,
     ) -> None:
         self.path = Path(path)
         fmt = output_format(self.path)
@@ -597,6 +604,7 @@ class VideoWriter:
             Fraction(fps).limit_denominator(1001000) if not isinstance(fps, Fraction) else fps
         )
         self.variable_rate = variable_rate
+        self.time_base = Fraction(time_base) if time_base else Fraction(1, 1000)
         self.frames = 0
         self._last_pts = -1
         self.notes: list[str] = []
@@ -620,7 +628,7 @@ class VideoWriter:
             stream.height = self.height + self.pad[1]
             stream.pix_fmt = "yuv420p"
             if variable_rate:
-                stream.codec_context.time_base = Fraction(1, 1000)
+                stream.codec_context.time_base = self.time_base
             self._matrix, self._range = _SPC_SMPTE170M, _RANGE_MPEG
             if like is not None:
                 if like.colorspace in (_SPC_BT709, _SPC_SMPTE170M, _SPC_BT470BG):
@@ -678,8 +686,8 @@ class VideoWriter:
             format="yuv420p", dst_colorspace=self._sws_matrix(), dst_color_range=self._range
         )
         if self.variable_rate and time is not None:
-            pts = max(self._last_pts + 1, round(time * 1000))
-            seconds = pts / 1000
+            pts = max(self._last_pts + 1, round(time / self.time_base))
+            seconds = float(pts * self.time_base)
         else:
             pts = self.frames
             seconds = self.frames / float(self.fps)

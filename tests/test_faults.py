@@ -1,0 +1,89 @@
+"""Faults and hostile input outside training (issue 12): variable-frame-rate video, signals
+during `video` and `colorize`, impossible video arguments, model files that are not model
+files, and `evaluate` on photos and folders that fight back. Each case ends with a clear
+message and nothing half-written; none ends in a traceback."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+import torch
+from modelkit import make_lite_model
+
+from chroma_desk.engine.video import VideoSettings, colorize_video
+from chroma_desk.media import clips
+
+VFR_TIMES = [0.0, 0.04, 0.08, 0.12, 0.5, 0.54, 1.0, 1.5, 2.0, 2.04, 2.5, 3.0]
+AUDIO_RATE = 44100
+
+
+@pytest.fixture(autouse=True)
+def one_torch_thread():
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory) -> Path:
+    return make_lite_model(tmp_path_factory.mktemp("models"), working_size=64)
+
+
+def write_vfr_clip(path: Path, times: list[float], audio_seconds: float) -> Path:
+    """A gray H.264 clip whose frames sit at ``times`` (ms time base), with a tone."""
+    photo = clips.skimage_photos()[0]
+    frames = list(clips.shots([photo], (96, 64), len(times)))
+    with av.open(str(path), mode="w") as container:
+        stream = container.add_stream("libx264", rate=25, options={"preset": "ultrafast"})
+        stream.width, stream.height, stream.pix_fmt = 96, 64, "yuv420p"
+        stream.codec_context.time_base = Fraction(1, 1000)
+        audio = container.add_stream("aac", rate=AUDIO_RATE)
+        audio.layout = "stereo"
+        for t, rgb in zip(times, frames, strict=True):
+            frame = av.VideoFrame.from_ndarray(clips.to_gray(rgb), format="rgb24")
+            frame.pts = round(t * 1000)
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode(None):
+            container.mux(packet)
+        tone = clips.sine_tone(audio_seconds, AUDIO_RATE)
+        for start in range(0, tone.shape[1], 1024):
+            part = np.ascontiguousarray(tone[:, start : start + 1024])
+            aframe = av.AudioFrame.from_ndarray(part, format="fltp", layout="stereo")
+            aframe.sample_rate, aframe.pts = AUDIO_RATE, start
+            aframe.time_base = Fraction(1, AUDIO_RATE)
+            for packet in audio.encode(aframe):
+                container.mux(packet)
+        for packet in audio.encode(None):
+            container.mux(packet)
+    return path
+
+
+def frame_times(path: Path) -> list[float]:
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        start = float(stream.start_time * stream.time_base) if stream.start_time else 0.0
+        return [float(f.time) - start for f in container.decode(stream)]
+
+
+def audio_seconds(path: Path) -> float:
+    with av.open(str(path)) as container:
+        stream = container.streams.audio[0]
+        return sum(f.samples for f in container.decode(stream)) / stream.sample_rate
+
+
+def test_variable_frame_rate_video_keeps_frame_times_and_sync(tmp_path, tiny_model):
+    source = write_vfr_clip(tmp_path / "vfr.mp4", VFR_TIMES, audio_seconds=3.1)
+    assert frame_times(source) == pytest.approx(VFR_TIMES, abs=1e-3)  # really VFR
+    out = tmp_path / "colour.mp4"
+    settings = VideoSettings(working_size=64, inference_threads=1, preview_interval=0.05)
+    result = colorize_video(source, out, tiny_model, settings)
+    assert result.status == "done" and result.frames == len(VFR_TIMES)
+    assert frame_times(out) == pytest.approx(VFR_TIMES, abs=1e-3)  # the frame at 3 s stays
+    assert audio_seconds(out) == pytest.approx(audio_seconds(source), abs=0.05)
+    assert frame_times(out)[-1] == pytest.approx(3.0, abs=1e-3)
