@@ -12,6 +12,7 @@ For code that reads cards as dicts, a card is also a read-only mapping of its JS
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -141,8 +142,8 @@ class ModelCard(Mapping[str, Any]):
     # -- writing ------------------------------------------------------------------------------
 
     def to_dict(self) -> dict[str, Any]:
-        """The card's JSON form (what ``from_dict`` reads back to an equal card)."""
-        return dict(self._json)
+        """The card's JSON form (what ``from_dict`` reads back to an equal card), a copy."""
+        return copy.deepcopy(self._json)
 
     def updated(self, **changes: Any) -> ModelCard:
         """A copy with some fields (core or extra, by their JSON names) changed, checked again."""
@@ -217,9 +218,15 @@ def _is_int(value: Any) -> bool:
 def _number(value: Any, what: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise CardError(f"{what} must be a number, not {_json_type(value)}")
-    if not math.isfinite(value):
+    try:
+        number = float(value)
+    except OverflowError:
+        raise CardError(
+            f"{what} must be a finite number, not a {len(str(value))}-digit one"
+        ) from None
+    if not math.isfinite(number):
         raise CardError(f"{what} must be a finite number, not {value}")
-    return float(value)
+    return number
 
 
 def _whole(value: Any, what: str, low: int, high: int) -> int:

@@ -152,7 +152,7 @@ def read_card(path: str | Path) -> ModelCard:
         raise ModelFileError(f"{path}: the model card is {len(text):,} characters, too long")
     try:
         raw = json.loads(text)
-    except (json.JSONDecodeError, RecursionError) as exc:
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError, or an integer too long
         raise ModelFileError(f"{path}: the model card is not valid JSON ({exc})") from exc
     try:
         return ModelCard.from_dict(raw)
@@ -173,7 +173,7 @@ def load_model(path: str | Path, device: str | torch.device = "cpu") -> LoadedMo
     try:
         with safe_open(str(path), framework="pt") as f:
             state = {key: f.get_tensor(key) for key in f.keys()}
-    except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
+    except (SafetensorError, OSError, ValueError, RuntimeError, TypeError) as exc:
         raise ModelFileError(f"{path}: the weights cannot be read ({exc})") from exc
     for key, value in state.items():
         if value.is_floating_point():
@@ -203,7 +203,10 @@ def _check_card_fits_architecture(card: ModelCard) -> None:
         raise ValueError(f"the card says it takes colour hints; {arch.id!r} takes none")
     if len(json.dumps(card.arguments)) > MAX_ARGUMENT_CHARS:
         raise ValueError(f"the arguments for {arch.id!r} are too long to be hyperparameters")
-    need = arch.stride_for(card.arguments)
+    try:
+        need = arch.stride_for(card.arguments)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise ValueError(f"arguments for {arch.id!r}: {exc}") from exc
     if need < 1 or card.stride % need:
         raise ValueError(
             f"stride {card.stride} does not suit {arch.id!r} "
@@ -219,7 +222,7 @@ def _header_layout(path: Path) -> dict[str, tuple[str, tuple[int, ...]]]:
             for key in f.keys():
                 part = f.get_slice(key)
                 layout[key] = (part.get_dtype(), tuple(part.get_shape()))
-    except (SafetensorError, OSError, RuntimeError) as exc:
+    except (SafetensorError, OSError, RuntimeError, TypeError, KeyError) as exc:
         raise ValueError(f"the weights cannot be read ({exc})") from exc
     return layout
 

@@ -7,6 +7,9 @@ ReLU and skip concatenation coming up; tanh out (ab / 110).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import torch
 from torch import nn
 
@@ -114,6 +117,13 @@ class PatchDiscriminator(nn.Module):
         return self.model(lab_norm)
 
 
+def _depth(arguments: Mapping[str, Any]) -> int:
+    depth = arguments.get("depth", 8)
+    if not isinstance(depth, int) or isinstance(depth, bool) or not 2 <= depth <= 12:
+        raise ValueError(f"depth must be a whole number from 2 to 12, not {depth!r}"[:100])
+    return depth
+
+
 SPEC = ArchSpec(
     id="pix2pix-unet",
     label="pix2pix U-Net generator",
@@ -121,7 +131,7 @@ SPEC = ArchSpec(
     heads=("regression",),
     train_kinds=(),
     stride=2**8,
-    stride_of=lambda arguments: 2 ** int(arguments.get("depth", 8)),
+    stride_of=lambda arguments: 2 ** _depth(arguments),
 )
 DISCRIMINATOR_SPEC = ArchSpec(
     id="patchgan",
