@@ -171,7 +171,7 @@ def test_plan_globs_collisions_and_missing(tmp_path: Path) -> None:
     _touch_photo(tmp_path / "x" / "p.jpg")
     _touch_photo(tmp_path / "y" / "p.jpg")
     tasks = plan([str(tmp_path / "*" / "p.jpg")], tmp_path / "out", fmt="png")
-    assert sorted(t.output.name for t in tasks) == ["p_color.png", "p_color_2.png"]
+    assert sorted(t.output.name for t in tasks) == ["p_color (2).png", "p_color.png"]
     tasks = plan([str(tmp_path / "*.nothing"), str(tmp_path / "gone.jpg")], tmp_path / "o")
     assert [t.error is not None for t in tasks] == [True, True]
     assert "no files match" in tasks[0].error and "no such file" in tasks[1].error

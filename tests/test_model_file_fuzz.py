@@ -185,7 +185,12 @@ def check_reader(content: bytes) -> None:
 def run(strategy: st.SearchStrategy[bytes], examples: int) -> None:
     """``examples`` fixed inputs in the suite; with CHROMA_DESK_FUZZ_MINUTES, fresh random ones
     until the time is up."""
-    test: Callable[..., None] = given(strategy)(check_reader)
+    def fresh() -> Callable[..., None]:  # hypothesis decorates a function once
+        def test(content: bytes) -> None:
+            check_reader(content)
+
+        return given(strategy)(test)
+
     common = dict(
         deadline=None,
         database=None,
@@ -193,11 +198,11 @@ def run(strategy: st.SearchStrategy[bytes], examples: int) -> None:
     )
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     if FUZZ_MINUTES <= 0:
-        settings(max_examples=examples, derandomize=True, **common)(test)()
+        settings(max_examples=examples, derandomize=True, **common)(fresh())()
     else:
         end = time.monotonic() + FUZZ_MINUTES * 60 / 4  # four strategies share the time
         while time.monotonic() < end:
-            settings(max_examples=2000, derandomize=False, **common)(test)()
+            settings(max_examples=500, derandomize=False, **common)(fresh())()
     grown_mib = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
     assert grown_mib < 512, f"the reader's process grew by {grown_mib:.0f} MiB"
 

@@ -20,6 +20,9 @@ import torch
 from PIL import Image
 from torch.utils.data import Dataset, Sampler
 
+from chroma_desk.color.lab import rgb_to_lab
+from chroma_desk.media.folders import walk_files
+
 PHOTO_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff"}
 GRAY_CHROMA = 4.0  # mean Lab chroma under this counts as a black-and-white photo
 SCAN_SIDE = 64
@@ -56,7 +59,8 @@ def load_rgb(path: Path, max_side: int | None = None) -> np.ndarray:
 
 
 def mean_chroma(rgb: np.ndarray) -> float:
-    lab = cv2.cvtColor(rgb.astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab)
+    """Mean Lab chroma of uint8 RGB (the exact conversion of ``color/lab.py``)."""
+    lab = rgb_to_lab(np.ascontiguousarray(rgb, dtype=np.uint8))
     return float(np.hypot(lab[..., 1], lab[..., 2]).mean())
 
 
@@ -71,8 +75,8 @@ def scan_folder(
     known = _read_scan_cache(cache, gray_chroma)
     verdicts: dict[str, list] = {}
     scan = FolderScan()
-    for path in sorted(p for p in Path(folder).rglob("*") if p.is_file()):
-        if path.suffix.lower() not in PHOTO_SUFFIXES or path.name.startswith("."):
+    for path in walk_files(folder):
+        if path.suffix.lower() not in PHOTO_SUFFIXES:
             scan.other.append(path)
             continue
         stat = path.stat()
@@ -150,7 +154,8 @@ def center_crop(rgb: np.ndarray, size: int) -> np.ndarray:
 
 
 def to_lab_tensor(rgb: np.ndarray) -> torch.Tensor:
-    lab = cv2.cvtColor(rgb.astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab)
+    """uint8 RGB (H, W, 3) -> Lab (3, H, W) float32, through the engine's exact conversion."""
+    lab = rgb_to_lab(np.ascontiguousarray(rgb, dtype=np.uint8))
     return torch.from_numpy(lab).permute(2, 0, 1).contiguous()
 
 

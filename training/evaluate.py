@@ -29,6 +29,7 @@ import torch
 from chroma_desk.color.bins import PAPER_TEMPERATURE, nearest_bins
 from chroma_desk.color.lab import lab_to_rgb, rgb_to_lab
 from chroma_desk.engine.colorizer import Colorizer, Prediction
+from chroma_desk.media.folders import walk_files
 from chroma_desk.media.images import ImageReadError, read_image
 from chroma_desk.models.checkpoint import read_card
 from training.data import PHOTO_SUFFIXES
@@ -55,11 +56,7 @@ def list_photos(folder: str | Path, limit: int | None = None) -> list[Path]:
     folder = Path(folder)
     if not folder.is_dir():
         raise NotADirectoryError(f"{folder}: not a folder")
-    paths = sorted(
-        p
-        for p in folder.rglob("*")
-        if p.is_file() and p.suffix.lower() in PHOTO_SUFFIXES and not p.name.startswith(".")
-    )
+    paths = list(walk_files(folder, PHOTO_SUFFIXES))
     return paths[:limit] if limit is not None else paths
 
 

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from chroma_desk.durations import format_duration
+
 RUNS_ENV = "CHROMA_DESK_RUNS"
 JOB_FILE = "job.json"
 LOG_FILE = "trainer.log"
@@ -399,19 +401,6 @@ def smooth(values: list[float], weight: float = 0.9) -> list[float]:
         norm = weight * norm + (1 - weight)
         out.append(last / norm if norm else v)
     return out
-
-
-def format_duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "–"
-    seconds = max(0, int(round(seconds)))
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes, s = divmod(seconds, 60)
-    if minutes < 60:
-        return f"{minutes} min {s:02d} s" if minutes < 10 else f"{minutes} min"
-    hours, m = divmod(minutes, 60)
-    return f"{hours} h {m:02d} min"
 
 
 # -- the job behind a run ---------------------------------------------------------------------

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from chroma_desk.commands import add_model_arguments
-from chroma_desk.media.video import DEFAULT_CRF, DEFAULT_PRESET, OUTPUT_FORMATS
+from chroma_desk.media.video import DEFAULT_CRF, DEFAULT_PRESET, OUTPUT_FORMATS, default_output
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 PRESETS = ["ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower"]
@@ -78,10 +78,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def _fail(message: str, code: int = EXIT_USAGE) -> int:
     print(f"chroma-desk video: {message}", file=sys.stderr)
     return code
-
-
-def default_output(source: Path) -> Path:
-    return source.with_name(f"{source.stem}_color.mp4")
 
 
 def _check(args: argparse.Namespace) -> str | None:

@@ -24,6 +24,7 @@ from PIL import Image
 
 from chroma_desk.engine.colorizer import Colorizer, Prediction
 from chroma_desk.engine.hints import Hint, HintError
+from chroma_desk.media.folders import walk_files
 from chroma_desk.media.images import (
     FORMATS,
     IMAGE_SUFFIXES,
@@ -179,14 +180,7 @@ def plan(
                 base = out if out is not None else path.parent / f"{path.name}{suffix}"
                 if out is not None and len(folders) > 1:
                     base = out / path.name
-                files = [
-                    p
-                    for p in sorted(path.rglob("*"))
-                    if p.suffix.lower() in IMAGE_SUFFIXES
-                    and not any(part.startswith(".") for part in p.relative_to(path).parts)
-                    and p.is_file()
-                ]
-                for p in files:
+                for p in walk_files(path, IMAGE_SUFFIXES):
                     rel = p.relative_to(path)
                     name = f"{p.stem}{suffix}{_result_suffix(p, fmt)}"
                     tasks.append(Task(p, base / rel.parent / name))
@@ -206,6 +200,12 @@ def plan(
     return _check_plan(_dedupe(tasks))
 
 
+def numbered(path: Path, n: int) -> Path:
+    """The n-th name for a result whose name is taken: ``name (2).ext``, as file managers do.
+    The one naming rule for the command line and the window."""
+    return path.with_name(f"{path.stem} ({n}){path.suffix}")
+
+
 def _dedupe(tasks: list[Task]) -> list[Task]:
     """Drop a file given twice; give distinct names to results that would collide."""
     seen_sources: set[Path] = set()
@@ -221,7 +221,7 @@ def _dedupe(tasks: list[Task]) -> list[Task]:
         key = target.resolve() if task.error is None else target
         if task.error is None and key in used:
             used[key] += 1
-            target = target.with_name(f"{target.stem}_{used[key]}{target.suffix}")
+            target = numbered(target, used[key])
         used.setdefault(key, 1)
         kept.append(Task(task.source, target, task.error))
     return kept

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from chroma_desk.engine.batch import Task
+from chroma_desk.engine.batch import Task, numbered
 from chroma_desk.media.images import output_suffix
 
 CONFLICT_POLICIES = ("keep-both", "replace", "skip")
@@ -29,7 +29,7 @@ def _numbered(path: Path, taken: set[Path]) -> Path:
     """``name (2).ext``, ``name (3).ext``...: the first neither on disk nor planned."""
     n = 2
     while True:
-        candidate = path.with_name(f"{path.stem} ({n}){path.suffix}")
+        candidate = numbered(path, n)
         if candidate.resolve() not in taken and not candidate.exists():
             return candidate
         n += 1

@@ -17,6 +17,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from chroma_desk.color.lab import gray_lightness, lightness
+from chroma_desk.media.folders import walk_files
 from chroma_desk.paths import NEW_FILE_MODE
 
 MAX_PIXELS = 200_000_000  # refuse larger images before decoding them
@@ -372,13 +373,7 @@ def find_images(inputs: list[str | Path]) -> list[tuple[Path, Path]]:
     for item in inputs:
         item_path = Path(item)
         if item_path.is_dir():
-            for p in sorted(item_path.rglob("*")):
-                if (
-                    p.is_file()
-                    and p.suffix.lower() in IMAGE_SUFFIXES
-                    and not p.name.startswith(".")
-                ):
-                    found.append((p, item_path))
+            found += [(p, item_path) for p in walk_files(item_path, IMAGE_SUFFIXES)]
         elif item_path.exists():
             found.append((item_path, item_path.parent))
         elif any(ch in str(item) for ch in "*?["):

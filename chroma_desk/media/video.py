@@ -27,6 +27,7 @@ import av
 import av.error
 import numpy as np
 
+from chroma_desk.durations import format_duration
 from chroma_desk.paths import NEW_FILE_MODE
 
 VIDEO_SUFFIXES = {
@@ -65,6 +66,11 @@ _DEFAULT_LAYOUTS = {
     7: "6.1",
     8: "7.1",
 }
+
+
+def default_output(source: Path) -> Path:
+    """Where a colourized video goes unless told: ``<name>_color.mp4`` beside the source."""
+    return source.with_name(f"{source.stem}_color.mp4")
 
 
 class VideoError(Exception):
@@ -128,9 +134,7 @@ class VideoInfo:
 
     def facts(self) -> list[tuple[str, str]]:
         """Label/value pairs for a window or a terminal."""
-        minutes, seconds = divmod(round(self.duration, 1), 60)
-        hours, minutes = divmod(int(minutes), 60)
-        length = f"{hours}:{minutes:02d}:{seconds:04.1f}" if hours else f"{minutes}:{seconds:04.1f}"
+        length = format_duration(self.duration, clock=True, decimals=1)
         size = f"{self.width} x {self.height}"
         if self.rotation:
             size += f" (shown rotated {self.rotation}\N{DEGREE SIGN})"

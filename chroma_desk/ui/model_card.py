@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from chroma_desk.color.bins import PAPER_TEMPERATURE
+from chroma_desk.durations import format_duration
 from chroma_desk.models.checkpoint import ModelFileError, read_card
 from chroma_desk.models.registry import label
 from chroma_desk.ui.desktop import open_with_system
@@ -49,11 +50,6 @@ def _number(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.4g}"
     return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value)
-
-
-def duration(seconds: float) -> str:
-    minutes = round(seconds / 60)
-    return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
 
 
 def _rows(rows: list[tuple[str, str]], muted: str) -> str:
@@ -109,7 +105,7 @@ def stage_text(stage: dict[str, Any]) -> str:
     if stage.get("images_seen"):
         done.append(f"{_number(int(stage['images_seen']))} photos seen")
     if stage.get("seconds"):
-        done.append(duration(float(stage["seconds"])))
+        done.append(format_duration(float(stage["seconds"])))
     if stage.get("device"):
         done[-1:] = [f"{done[-1]} on {stage['device']}" if done else f"on {stage['device']}"]
     recipe = stage.get("recipe") if isinstance(stage.get("recipe"), dict) else {}
@@ -133,7 +129,7 @@ def training_summary(card: dict[str, Any]) -> str:
     if seen:
         parts.append(f"{_number(seen)} photos seen")
     if seconds:
-        parts.append(f"{duration(seconds)} in all")
+        parts.append(f"{format_duration(seconds)} in all")
     return ", ".join(parts)
 
 

@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from chroma_desk.durations import format_duration
 from chroma_desk.engine.video import VideoJob, VideoProgress, VideoResult, VideoSettings
 from chroma_desk.media.video import (
     DEFAULT_CRF,
@@ -43,6 +44,7 @@ from chroma_desk.media.video import (
     VIDEO_SUFFIXES,
     VideoError,
     VideoInfo,
+    default_output,
     probe,
 )
 from chroma_desk.ui import settings
@@ -55,20 +57,6 @@ from chroma_desk.ui.state import AppState
 PREVIEW_LONG_SIDE = 960  # preview frames are reduced to this before they reach the window
 VIDEO_FILTER = "Videos ({})".format(" ".join(f"*{s}" for s in sorted(VIDEO_SUFFIXES)))
 FACT_LABELS = ("Container", "Video", "Size", "Frame rate", "Frames", "Length", "Audio")
-
-
-def format_duration(seconds: float | None) -> str:
-    """0:07, 1:05, 1:02:03; an em dash when unknown."""
-    if seconds is None or seconds != seconds or seconds == float("inf"):
-        return "\N{EM DASH}"
-    seconds = int(round(seconds))
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
-def default_output(source: Path) -> Path:
-    return source.with_name(f"{source.stem}_color.mp4")
 
 
 def _upright(rgb: np.ndarray, rotation: int) -> np.ndarray:
@@ -554,7 +542,7 @@ class VideoTab(QWidget):
         if self.job is not None and self.job.paused:
             parts.append("paused")
         elif p.eta is not None and p.frames_done:
-            parts.append(f"{format_duration(p.eta)} left")
+            parts.append(f"{format_duration(p.eta, clock=True)} left")
         self.stats.setText("  \N{MIDDLE DOT}  ".join(parts))
 
     @Slot(object)
@@ -598,7 +586,7 @@ class VideoTab(QWidget):
             self.progress.setValue(self.progress.maximum())
             audio = {"copy": "sound kept", "aac": "sound re-encoded", "none": "no sound"}
             self.stats.setText(
-                f"Done: {result.frames:,} frames in {format_duration(result.seconds)} "
+                f"Done: {result.frames:,} frames in {format_duration(result.seconds, clock=True)} "
                 f"({result.fps:.1f} fps), {audio.get(result.audio, '')}"
             )
             self.open_result_button.show()
