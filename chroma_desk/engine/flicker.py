@@ -31,7 +31,7 @@ import cv2
 import numpy as np
 
 from chroma_desk.color.lab import rgb_to_lab
-from chroma_desk.engine.temporal import backward_map, dis_flow, warp
+from chroma_desk.engine.temporal import backward_map, consistent, dis_flow, warp
 
 STILL_LEVEL = 2  # |delta L8| at or below which a pixel's input "barely changes"
 
@@ -50,13 +50,7 @@ def consistent_flow(previous: np.ndarray, current: np.ndarray, flow=None) -> Flo
     forward = flow.calc(current, previous, None)  # current -> previous
     backward = flow.calc(previous, current, None)  # previous -> current
     mapping = backward_map(forward)
-    back = warp(backward, mapping)
-    total = forward + back
-    sq = lambda v: (v**2).sum(axis=-1)  # noqa: E731
-    mask = sq(total) < 0.01 * (sq(forward) + sq(back)) + 0.5
-    h, w = current.shape
-    mask &= (mapping[..., 0] >= 0) & (mapping[..., 0] <= w - 1)
-    mask &= (mapping[..., 1] >= 0) & (mapping[..., 1] <= h - 1)
+    mask = consistent(forward, backward, mapping)
     return FlowPair(mapping, mask)
 
 

@@ -116,27 +116,43 @@ def measure_clip(
     return report
 
 
-def default_ways(strength: float | None = None) -> dict[str, Steadier]:
-    from chroma_desk.engine.temporal import DEFAULT_STRENGTH, TemporalSmoother
+def default_ways() -> dict[str, Steadier]:
+    """Frame by frame, the smoothing before issue 17, and today's."""
+    from chroma_desk.engine.temporal import TemporalSmoother
 
-    s = DEFAULT_STRENGTH if strength is None else strength
-    return {"frame_by_frame": lambda: None, "smoothed": lambda: TemporalSmoother(s)}
+    return {
+        "frame_by_frame": lambda: None,
+        "before": lambda: TemporalSmoother(0.8, 6.0, occlusion_check=False),
+        "steadied": TemporalSmoother,
+    }
 
 
 def table(reports: Sequence[dict], ways: Sequence[str]) -> str:
-    """A Markdown table: per clip, each way's warping-error ratio and CIEDE2000."""
-    head = ["clip", "frames"] + [f"{w} ratio / CIEDE2000" for w in ways]
-    lines = ["| " + " | ".join(head) + " |", "| " + " | ".join(["---"] * len(head)) + " |"]
+    """A Markdown table: per clip, the warping error frame by frame, each other way's ratio to
+    it, CIEDE2000 of every way, and the steadying's milliseconds per frame."""
+    base, rest = ways[0], list(ways[1:])
+    head = ["clip", "frames", f"warping error, {base}"]
+    head += [f"ratio, {w}" for w in rest]
+    head += [f"CIEDE2000, {w}" for w in ways]
+    head += [f"ms/frame, {w}" for w in rest]
+
+    def cells(r: dict) -> list[str]:
+        out = [f"{r[base]['warping_error']:.2f}"]
+        out += [f"{r[w]['ratio']:.2f}" for w in rest]
+        out += [f"{r[w]['ciede2000']:.2f}" for w in ways]
+        out += [f"{r[w]['seconds'] / r['frames'] * 1000:.1f}" for w in rest]
+        return out
+
+    lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * 2 + " ---: |" * (len(head) - 2)]
     for r in reports:
-        cells = [r["clip"], str(r["frames"])]
-        cells += [f"{r[w]['ratio']:.2f} / {r[w]['ciede2000']:.2f}" for w in ways]
-        lines.append("| " + " | ".join(cells) + " |")
-    means = ["mean", str(sum(r["frames"] for r in reports))]
-    for w in ways:
-        ratio = np.mean([r[w]["ratio"] for r in reports])
-        ciede = np.mean([r[w]["ciede2000"] for r in reports])
-        means.append(f"{ratio:.2f} / {ciede:.2f}")
-    lines.append("| " + " | ".join(means) + " |")
+        lines.append("| " + " | ".join([r["clip"], str(r["frames"]), *cells(r)]) + " |")
+    columns = np.array([[float(c) for c in cells(r)] for r in reports])
+    means = [
+        f"{v:.2f}" if i <= len(rest) + len(ways) else f"{v:.1f}"
+        for i, v in enumerate(columns.mean(axis=0))
+    ]
+    frames = sum(r["frames"] for r in reports)
+    lines.append("| " + " | ".join(["**mean**", str(frames), *means]) + " |")
     return "\n".join(lines)
 
 
