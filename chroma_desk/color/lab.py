@@ -119,6 +119,16 @@ def lightness(rgb: np.ndarray) -> np.ndarray:
     return cv2.addWeighted(fy, 116.0, fy, 0.0, -16.0).reshape(y.shape[:2])
 
 
+def lightness_to_gray(lum: np.ndarray) -> np.ndarray:
+    """The sRGB gray level in [0, 1] (float32, same shape) whose L is ``lum``: the inverse of
+    ``gray_lightness`` for float input."""
+    fy = (np.asarray(lum, dtype=np.float32) + 16.0) / 116.0
+    y = np.where(fy > 6.0 / 29.0, fy * fy * fy, (116.0 * fy - 16.0) / _KAPPA)
+    y = np.clip(y, 0.0, 1.0).astype(np.float32)
+    gray = 1.055 * np.power(y, 1.0 / 2.4, dtype=np.float32) - 0.055
+    return np.where(y > 0.0031308, gray, 12.92 * y).astype(np.float32)
+
+
 @lru_cache(maxsize=2)
 def _gray_table(levels: int) -> np.ndarray:
     """L of every gray level 0..levels-1 (for gray, Y is the linear value itself)."""

@@ -20,6 +20,7 @@ from chroma_desk.engine.batch import (
     colorize_files,
     plan,
 )
+from chroma_desk.models.preprocessing import AS_PUBLISHED, DESCRIPTIONS, KEEP_ASPECT, MODES
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -36,6 +37,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_model_arguments(parser)
     parser.add_argument(
         "--size", type=int, metavar="N", help="network working size, long side in pixels"
+    )
+    parser.add_argument(
+        "--preprocess",
+        choices=MODES,
+        help=f"how the photo goes into the network (default: the model's own): "
+        f"{DESCRIPTIONS[AS_PUBLISHED]} (official models only); {DESCRIPTIONS[KEEP_ASPECT]}",
     )
     parser.add_argument(
         "--format",
@@ -107,7 +114,9 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         model_path = resolve_model(args.model)
-        colorizer = Colorizer(model_path, device=args.device, working_size=args.size)
+        colorizer = Colorizer(
+            model_path, args.device, working_size=args.size, preprocessing=args.preprocess
+        )
     except (ModelFileError, ValueError, RuntimeError) as exc:
         return _fail(str(exc))
     if hints and any(hints.values()) and not colorizer.takes_hints:

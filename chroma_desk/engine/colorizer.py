@@ -26,10 +26,18 @@ import cv2
 import numpy as np
 import torch
 import torch.nn.functional as F
+from PIL import Image
 
 from chroma_desk.color.bins import annealed_mean
-from chroma_desk.color.lab import lab_to_rgb, lightness, torch_rgb_to_lab
+from chroma_desk.color.lab import (
+    gray_lightness,
+    lab_to_rgb,
+    lightness,
+    lightness_to_gray,
+    torch_rgb_to_lab,
+)
 from chroma_desk.engine.hints import Hint, HintError, check_inside, hint_maps
+from chroma_desk.models import preprocessing as preprocessing_module
 from chroma_desk.models.checkpoint import LoadedModel, load_model
 
 
@@ -88,6 +96,15 @@ def pad_for_network(
     return padded, (top, left)
 
 
+def published_input(lightness: np.ndarray, size: int) -> np.ndarray:
+    """L of the photo resized to ``size`` x ``size`` as the official demo resizes it: its 8-bit
+    sRGB levels, PIL bicubic, aspect not kept (exact for an 8-bit gray photo; a colour photo
+    is taken as its own gray, as everywhere in this program)."""
+    gray8 = np.rint(lightness_to_gray(lightness) * 255.0).astype(np.uint8)
+    small = Image.fromarray(gray8).resize((size, size), Image.Resampling.BICUBIC)
+    return gray_lightness(np.asarray(small))
+
+
 def working_shape(height: int, width: int, size: int, stride: int) -> tuple[int, int, int, int]:
     """(resized h, resized w, padded h, padded w): long side = ``size``, padded to ``stride``."""
     scale = size / max(height, width)
@@ -103,6 +120,8 @@ class Colorizer:
         model: a model file path or an already loaded model.
         device: ``auto`` (CUDA > MPS > CPU) or a torch device name.
         working_size: long side of the network input; the card's value when None.
+        preprocessing: ``as-published`` or ``keep-aspect`` (``chroma_desk.models.
+            preprocessing``); the card's own when None.
     """
 
     def __init__(
@@ -110,6 +129,7 @@ class Colorizer:
         model: str | Path | LoadedModel,
         device: str = "auto",
         working_size: int | None = None,
+        preprocessing: str | None = None,
     ) -> None:
         self.device = pick_device(device)
         if self.device.type == "cpu":
@@ -126,8 +146,11 @@ class Colorizer:
         # "rgb": the network predicts sRGB in [0, 1] (rgb-autoencoder); only its ab is used
         self.output_space: str = card.output_space
         self.bins = self.model.bins
-        self.default_temperature = self.model.default_temperature
         self.takes_hints: bool = card.takes_hints
+        self.preprocessing = preprocessing_module.check_mode(card, preprocessing)
+        self.default_temperature = preprocessing_module.default_temperature(
+            card, self.preprocessing
+        )
         self.forward_calls = 0  # counted so tests can prove a re-render skips the network
 
     @property
@@ -140,6 +163,10 @@ class Colorizer:
         self, lightness: np.ndarray
     ) -> tuple[np.ndarray, tuple[int, int], tuple[int, int], tuple[int, int]]:
         """(padded network input, its shape, the photo's working shape, the photo's offset)."""
+        if self.preprocessing == preprocessing_module.AS_PUBLISHED:
+            size = -(-self.working_size // self.stride) * self.stride
+            small = self.scaling.l_to_net(published_input(lightness, size))
+            return small, (size, size), (size, size), (0, 0)
         height, width = lightness.shape
         h, w, _, _ = working_shape(height, width, self.working_size, self.stride)
         small = cv2.resize(lightness, (w, h), interpolation=cv2.INTER_AREA)

@@ -16,6 +16,7 @@ import torch
 
 from chroma_desk.color.bins import AB_GRID
 from chroma_desk.models.checkpoint import ModelFileError, make_card, save_model
+from chroma_desk.models.preprocessing import AS_PUBLISHED
 from chroma_desk.models.registry import build, spec
 
 PUBLISHED = {
@@ -143,6 +144,7 @@ def import_official(src: str | Path, dest_dir: str | Path) -> Path:
         source={"file": src.name, "sha256_prefix": digest, "official": official},
         licence=LICENCE,
         trained_on="ImageNet (1.3M photos), by the authors",
+        preprocessing=AS_PUBLISHED,  # the authors' demo by default; our own way is an option
     )
     if arch == "eccv16":
         centres = check_centres_on_grid(module.bin_centres(), src)
@@ -154,6 +156,7 @@ def import_official(src: str | Path, dest_dir: str | Path) -> Path:
             arch_spec.working_size,
             arch_spec.stride,
             bins=centres,
+            default_temperature=1.0,  # the released network's own softmax: colour as released
             **common,
         )
     else:
