@@ -23,6 +23,8 @@ from PIL import Image
 from skimage import color, data
 
 from chroma_desk.cli import main
+from chroma_desk.engine.colorizer import Colorizer
+from chroma_desk.engine.hints import Hint, HintMaps, hint_maps
 from chroma_desk.models.checkpoint import read_card
 from chroma_desk.models.eccv16 import ECCV16
 from chroma_desk.models.official import PUBLISHED
@@ -43,8 +45,15 @@ def _grid_centres(n: int = 313) -> torch.Tensor:
     return torch.tensor(cells[:n], dtype=torch.float32)
 
 
-def official_forward(net: torch.nn.Module, arch: str, l_256: torch.Tensor) -> torch.Tensor:
-    """ab (1, 2, 256, 256) from L (1, 1, 256, 256), the official ``forward`` written out."""
+def official_forward(
+    net: torch.nn.Module,
+    arch: str,
+    l_256: torch.Tensor,
+    input_b: torch.Tensor | None = None,
+    mask_b: torch.Tensor | None = None,
+) -> torch.Tensor:
+    """ab (1, 2, 256, 256) from L (1, 1, 256, 256), the official ``forward`` written out;
+    SIGGRAPH17's ``input_B`` (hint ab in Lab units) and ``mask_B`` (0/1) default to 0."""
     x = (l_256 - 50.0) / 100.0
     if arch == "eccv16":
         for block in ("model1", "model2", "model3", "model4", "model5", "model6", "model7"):
@@ -52,8 +61,9 @@ def official_forward(net: torch.nn.Module, arch: str, l_256: torch.Tensor) -> to
         probs = torch.softmax(net.model8(x), dim=1)
         ab = F.interpolate(net.model_out(probs), scale_factor=4, mode="bilinear")
         return ab * 110.0
-    hint_ab, mask = torch.zeros_like(x).repeat(1, 2, 1, 1), torch.zeros_like(x)
-    c1 = net.model1(torch.cat([x, hint_ab / 110.0, mask], dim=1))
+    if input_b is None:
+        input_b, mask_b = torch.zeros_like(x).repeat(1, 2, 1, 1), torch.zeros_like(x)
+    c1 = net.model1(torch.cat([x, input_b / 110.0, mask_b], dim=1))
     c2 = net.model2(c1[:, :, ::2, ::2])
     c3 = net.model3(c2[:, :, ::2, ::2])
     y = net.model7(net.model6(net.model5(net.model4(c3[:, :, ::2, ::2]))))
@@ -63,13 +73,19 @@ def official_forward(net: torch.nn.Module, arch: str, l_256: torch.Tensor) -> to
     return net.model_out(y) * 110.0
 
 
-def official_demo(net: torch.nn.Module, arch: str, rgb8: np.ndarray) -> np.ndarray:
-    """The official demo on one 8-bit RGB photo: sRGB float (H, W, 3)."""
+def official_demo(
+    net: torch.nn.Module, arch: str, rgb8: np.ndarray, hints: HintMaps | None = None
+) -> np.ndarray:
+    """The official demo on one 8-bit RGB photo: sRGB float (H, W, 3); ``hints`` at 256 x 256
+    go in as the official forward's ``input_B`` and ``mask_B``."""
     small = np.asarray(Image.fromarray(rgb8).resize((256, 256), resample=Image.BICUBIC))
     l_small = torch.from_numpy(color.rgb2lab(small)[:, :, 0]).float()[None, None]
     l_full = torch.from_numpy(color.rgb2lab(rgb8)[:, :, 0]).float()[None, None]
+    input_b = mask_b = None
+    if hints is not None:
+        input_b, mask_b = torch.from_numpy(hints.ab)[None], torch.from_numpy(hints.mask)[None]
     with torch.no_grad():
-        ab = official_forward(net, arch, l_small)
+        ab = official_forward(net, arch, l_small, input_b, mask_b)
     ab = F.interpolate(ab, size=rgb8.shape[:2], mode="bilinear")
     lab = torch.cat([l_full, ab], dim=1)[0].permute(1, 2, 0).numpy().astype(np.float64)
     with warnings.catch_warnings():  # skimage warns where it clips a negative Z: its own way
@@ -150,8 +166,6 @@ def test_our_own_models_have_only_their_own_processing(
 ) -> None:
     from modelkit import make_lite_model
 
-    from chroma_desk.engine.colorizer import Colorizer
-
     path = make_lite_model(tmp_path, default_temperature=0.42)
     colorizer = Colorizer(path, device="cpu")
     assert colorizer.preprocessing == "keep-aspect" and colorizer.default_temperature == 0.42
@@ -162,3 +176,23 @@ def test_our_own_models_have_only_their_own_processing(
     assert main(["colorize", str(photo), "--model", str(path), "--preprocess", "as-published"]) == 2
     assert "it has: keep-aspect" in capsys.readouterr().err
     assert not (tmp_path / "p_color.png").exists()
+
+
+def test_siggraph17_hints_go_in_as_the_official_forward_takes_them(tmp_path: Path) -> None:
+    """A red patch on the cat: the engine's hint channels are the official ab / 110 and 0/1
+    mask, at the same place of the squashed 256 x 256 input."""
+    from chroma_desk.models.official import import_official
+
+    rgb8 = black_and_white(data.chelsea())
+    net = official_weights("siggraph17", [rgb8])
+    src = tmp_path / PUBLISHED["siggraph17"]
+    torch.save(net.state_dict(), src)
+    colorizer = Colorizer(import_official(src, tmp_path / "models"), device="cpu")
+    assert colorizer.takes_hints
+    hints = [Hint(x=200, y=150, rgb=(220, 30, 40), size=40)]
+    maps = hint_maps(hints, rgb8.shape[:2], (256, 256))
+    assert maps.mask.sum() > 100
+    reference = official_demo(net, "siggraph17", rgb8, maps)
+    ours = colorizer.render(colorizer.predict(rgb8.astype(np.float32) / 255.0, hints))
+    assert ciede2000(ours, reference) <= 1.5
+    assert ciede2000(reference, official_demo(net, "siggraph17", rgb8)) > 2.0  # hints count

@@ -161,6 +161,13 @@ def import_official(src: str | Path, dest_dir: str | Path) -> Path:
         )
     else:
         card = make_card(
-            name, "siggraph17", {}, "regression", arch_spec.working_size, arch_spec.stride, **common
+            name,
+            "siggraph17",
+            {},
+            "regression",
+            arch_spec.working_size,
+            arch_spec.stride,
+            takes_hints=True,  # ab / 110 and a 0/1 mask, as the official forward takes them
+            **common,
         )
     return save_model(Path(dest_dir) / f"{name}.safetensors", module, card, half=False)

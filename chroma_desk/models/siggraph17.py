@@ -2,7 +2,7 @@
 (SIGGRAPH 2017), laid out so the official ``siggraph17-df00044c.pth`` loads with ``strict=True``.
 
 A regression model: ab / 110 out through tanh. It also takes user hints: two ab channels
-(ab / 110) and a 0/1 mask; with no hints both are zero, as in the authors' automatic mode.
+(ab / 110) and a 0/1 mask; with no hints all three are zero, as in the authors' automatic mode.
 The 529-way ``model_class`` head is unused at inference but kept so the file loads as it is.
 """
 
@@ -55,18 +55,13 @@ class SIGGRAPH17(nn.Module):
         self.model_class = nn.Sequential(nn.Conv2d(256, 529, 1, 1, 0, bias=True))
         self.model_out = nn.Sequential(nn.Conv2d(128, 2, 1, 1, 0, bias=True), nn.Tanh())
 
-    def forward(
-        self,
-        l_norm: torch.Tensor,
-        hint_ab: torch.Tensor | None = None,
-        hint_mask: torch.Tensor | None = None,
-    ) -> torch.Tensor:
-        if hint_ab is None:
-            hint_ab = torch.zeros_like(l_norm).repeat(1, 2, 1, 1)
-        if hint_mask is None:
-            hint_mask = torch.zeros_like(l_norm)
-        # as the official forward: the mask goes in as given (0 with no hints, not centred)
-        c1 = self.model1(torch.cat([l_norm, hint_ab, hint_mask], dim=1))
+    def forward(self, l_norm: torch.Tensor, hints: torch.Tensor | None = None) -> torch.Tensor:
+        """``hints`` (N, 3, H, W): a / 110, b / 110 and the 0/1 mask, as the official forward
+        takes them (``chroma_desk.engine.hints`` makes them); None is no hints (all zero). The
+        mask goes in as given: 0 with no hints, not centred."""
+        if hints is None:
+            hints = torch.zeros_like(l_norm).repeat(1, 3, 1, 1)
+        c1 = self.model1(torch.cat([l_norm, hints], dim=1))
         c2 = self.model2(c1[:, :, ::2, ::2])
         c3 = self.model3(c2[:, :, ::2, ::2])
         x = self.model4(c3[:, :, ::2, ::2])
