@@ -21,11 +21,12 @@ def format_duration(seconds: float | None, clock: bool = False, decimals: int = 
     whole = round(seconds)
     if whole < 60:
         return f"{whole} s"
-    minutes, s = divmod(whole, 60)
+    if whole < 600:
+        return f"{whole // 60} min {whole % 60:02d} s"
+    minutes = round(seconds / 60)
     if minutes < 60:
-        return f"{minutes} min {s:02d} s" if minutes < 10 else f"{minutes} min"
-    hours, m = divmod(minutes, 60)
-    return f"{hours} h {m:02d} min"
+        return f"{minutes} min"
+    return f"{minutes // 60} h {minutes % 60:02d} min"
 
 
 def _clock(seconds: float, decimals: int) -> str:
