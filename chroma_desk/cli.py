@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import signal
 import sys
 from pathlib import Path
 
@@ -49,16 +50,32 @@ def open_window(paths: list[str]) -> int:
     return ui_main(paths)
 
 
+EXIT_INTERRUPTED = 130
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if not argv or (
         argv[0] not in COMMANDS and not argv[0].startswith("-") and Path(argv[0]).exists()
     ):
         return open_window(argv)
-    args = build_parser().parse_args(argv)
-    if args.command is None:
-        return open_window([])
-    return int(args.run(args) or 0)
+    # SIGTERM (a service stop, `kill`) ends a command the way Ctrl+C does: each command's own
+    # KeyboardInterrupt handling removes its temporary files and says what was kept
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        args = build_parser().parse_args(argv)  # imports torch: a Ctrl+C may land in it
+        if args.command is not None:
+            return int(args.run(args) or 0)
+    except KeyboardInterrupt:
+        print("chroma-desk: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    return open_window([])
 
 
 if __name__ == "__main__":

@@ -160,7 +160,7 @@ def run(args: argparse.Namespace) -> int:
     )
     shown = 0
     progress = job.run()
-    try:
+    try:  # (the job writes nothing before its first report is asked for)
         for report in progress:
             if bar.total != report.total:
                 bar.total = report.total
@@ -169,7 +169,7 @@ def run(args: argparse.Namespace) -> int:
                 shown = report.frames_done
             if report.state == "finishing":
                 bar.set_postfix_str("finishing", refresh=True)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # Ctrl+C, or SIGTERM (the command line makes it one)
         progress.close()
         bar.close()
         print("stopped: no output written", file=sys.stderr)
