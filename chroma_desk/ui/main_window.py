@@ -95,7 +95,7 @@ def initial_state() -> AppState:
     default_t = PAPER_TEMPERATURE
     if path is not None:
         try:
-            default_t = float(read_card(path).get("default_temperature", PAPER_TEMPERATURE))
+            default_t = settings.model_default_temperature(path, read_card(path))
         except ModelFileError:
             path = None
     temperature = settings.get_float("model/temperature", default_t) if saved else default_t

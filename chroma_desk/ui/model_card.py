@@ -10,6 +10,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication, QPalette
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDialog,
     QDialogButtonBox,
     QPushButton,
@@ -20,9 +21,12 @@ from PySide6.QtWidgets import (
 
 from chroma_desk.color.bins import PAPER_TEMPERATURE
 from chroma_desk.durations import format_duration
+from chroma_desk.models import preprocessing
 from chroma_desk.models.checkpoint import ModelFileError, read_card
 from chroma_desk.models.registry import label
+from chroma_desk.ui import settings
 from chroma_desk.ui.desktop import open_with_system
+from chroma_desk.ui.state import AppState
 
 MUTED = "#888888"
 # the figures the trainer and `chroma-desk evaluate` write, in words (lower/higher is better)
@@ -265,9 +269,12 @@ def card_html(card: dict[str, Any], path: Path | None = None, muted: str = MUTED
 class ModelCardDialog(QDialog):
     """Shows a model file's card; "Copy card" puts the JSON (without long lists) on the clipboard."""
 
-    def __init__(self, path: Path, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, path: Path, parent: QWidget | None = None, state: AppState | None = None
+    ) -> None:
         super().__init__(parent)
         self.path = Path(path)
+        self.state = state
         self.setWindowTitle(f"Model card — {self.path.name}")
         self.resize(620, 560)
         layout = QVBoxLayout(self)
@@ -281,6 +288,9 @@ class ModelCardDialog(QDialog):
         except ModelFileError as exc:
             self.card = {}
             self.browser.setPlainText(str(exc))
+        self.own_processing = self._own_processing_box()
+        if self.own_processing is not None:
+            layout.addWidget(self.own_processing)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         copy = QPushButton("Copy card", self)
         copy.clicked.connect(self.copy_card)
@@ -293,6 +303,31 @@ class ModelCardDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+    def _own_processing_box(self) -> QCheckBox | None:
+        """For a model with a published pipeline: run it Chroma Desk's own way instead."""
+        if len(preprocessing.available(self.card)) < 2:
+            return None
+        box = QCheckBox(
+            "Keep the aspect ratio, add a mirrored border and anneal the colour (T 0.38): "
+            "Chroma Desk's own processing", self
+        )  # fmt: skip
+        box.setToolTip(
+            f"Off: {preprocessing.DESCRIPTIONS[preprocessing.AS_PUBLISHED]}.\n"
+            f"On: {preprocessing.DESCRIPTIONS[preprocessing.KEEP_ASPECT]}."
+        )
+        choice = settings.preprocessing_choice(self.path) or preprocessing.card_preprocessing(
+            self.card
+        )
+        box.setChecked(choice == preprocessing.KEEP_ASPECT)
+        box.toggled.connect(self._set_own_processing)
+        return box
+
+    def _set_own_processing(self, on: bool) -> None:
+        mode = preprocessing.KEEP_ASPECT if on else preprocessing.AS_PUBLISHED
+        settings.set_preprocessing_choice(self.path, mode)
+        if self.state is not None:
+            self.state.preprocessingChanged.emit(self.path)
 
     def copy_card(self) -> None:
         short = {

@@ -339,7 +339,7 @@ class ModelPicker(QWidget):
         from chroma_desk.ui.model_card import ModelCardDialog
 
         if self.state.model_path is not None:
-            dialog = ModelCardDialog(Path(self.state.model_path), self.window())
+            dialog = ModelCardDialog(Path(self.state.model_path), self.window(), self.state)
             dialog.show()
 
 
@@ -374,6 +374,7 @@ class TemperatureControl(QWidget):
         self.slider.valueChanged.connect(self._slider_moved)
         state.temperatureChanged.connect(self._show)
         state.modelChanged.connect(self._model_changed)
+        state.preprocessingChanged.connect(self._model_changed)
         self._read_model(state.model_path)
         self._show(state.temperature)
 
@@ -385,7 +386,7 @@ class TemperatureControl(QWidget):
             except ModelFileError:
                 card = {}
         self.kind = card.get("kind", "classification")
-        self.default = float(card.get("default_temperature", PAPER_TEMPERATURE))
+        self.default = settings.model_default_temperature(path, card) if card else PAPER_TEMPERATURE
         enabled = self.kind == "classification" and path is not None
         self.available = enabled
         for w in (self.label, self.slider, self.value_label, self.reset_button):

@@ -108,6 +108,7 @@ class PhotosTab(QWidget):
         build_actions(self)
         self._build_ui()
         state.modelChanged.connect(self._model_changed)
+        state.preprocessingChanged.connect(self._model_changed)
         state.temperatureChanged.connect(self._temperature_changed)
         self.restore_settings()
         if state.model_path is not None:
@@ -425,7 +426,8 @@ class PhotosTab(QWidget):
 
     async def _load_model(self, path: Path, gen: int) -> None:
         try:
-            colorizer = await self._workers["model"].run(Colorizer, path)
+            mode = settings.preprocessing_choice(path)
+            colorizer = await self._workers["model"].run(Colorizer, path, "auto", None, mode)
         except Exception as exc:  # ModelFileError, or a file that builds but does not run
             if gen == self._model_gen:
                 self._model_task = None

@@ -124,3 +124,24 @@ def saved_result(source: Path) -> str | None:
     """Where ``source`` was last colourized to, when that file is still there."""
     output = _results().get(str(Path(source).resolve()))
     return output if output and Path(output).is_file() else None
+
+
+def preprocessing_choice(model: str | Path) -> str | None:
+    """How the user chose to run this model (its card dialog: ``as-published`` or
+    ``keep-aspect``, see ``chroma_desk.models.preprocessing``); None: the model's own way."""
+    from chroma_desk.models.preprocessing import MODES
+
+    value = get_str(f"preprocessing/{Path(model).stem}")
+    return value if value in MODES else None
+
+
+def set_preprocessing_choice(model: str | Path, mode: str) -> None:
+    set_value(f"preprocessing/{Path(model).stem}", mode)
+
+
+def model_default_temperature(model: str | Path, card: object) -> float:
+    """The temperature a model starts at, in the way the user runs it."""
+    from chroma_desk.models.preprocessing import available, default_temperature
+
+    choice = preprocessing_choice(model)
+    return default_temperature(card, choice if choice in available(card) else None)

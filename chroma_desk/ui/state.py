@@ -19,6 +19,7 @@ class AppState(QObject):
     modelChanged = Signal(Path)
     temperatureChanged = Signal(float)
     modelAdded = Signal(Path)
+    preprocessingChanged = Signal(Path)  # a model's card dialog switched how it is run
 
     def __init__(
         self, model_path: Path | None = None, temperature: float = PAPER_TEMPERATURE
