@@ -98,16 +98,25 @@ _B_BOUND = np.array(
     [[1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0], [200.0 / 116.0, 0.0, 0.0, 3200.0 / 116.0]],
     dtype=np.float32,
 )
+B_BOUND_AT_BLACK = 3200.0 / 116.0  # no b below this is ever clipped (the bound at L = 0)
 
 
-def lab_to_rgb(lab: np.ndarray) -> np.ndarray:
+def bound_b(b: np.ndarray, lum: np.ndarray) -> np.ndarray:
+    """Clip b (H, W) float32 in place to 200 f(Y), the largest b with f(Z) >= 0, given L."""
+    bound = cv2.addWeighted(lum, 200.0 / 116.0, lum, 0.0, B_BOUND_AT_BLACK)
+    return cv2.min(b, bound, dst=b)
+
+
+def lab_to_rgb(lab: np.ndarray, b_bounded: bool = False) -> np.ndarray:
     """Lab float image (H, W, 3) -> sRGB float32 in [0, 1] (out-of-gamut values clipped).
 
     Out-of-gamut colours are treated as ``skimage.color.lab2rgb`` treats them: a negative
-    f(Z) (b above 200 (L + 16) / 116) is clipped to 0 before the matrix, then RGB is clipped.
-    The rest is OpenCV's float Lab2RGB, which is exact to about 1e-4."""
+    f(Z) (b above 200 (L + 16) / 116) is clipped to 0 before the matrix, then RGB is clipped
+    (``b_bounded``: the caller has already applied ``bound_b``). The rest is OpenCV's float
+    Lab2RGB, which is exact to about 1e-4."""
     lab = np.ascontiguousarray(lab, dtype=np.float32)
-    lab = cv2.min(lab, cv2.transform(lab, _B_BOUND))
+    if not b_bounded:
+        lab = cv2.min(lab, cv2.transform(lab, _B_BOUND))
     rgb = cv2.cvtColor(lab, cv2.COLOR_Lab2RGB)
     return np.clip(rgb, 0.0, 1.0, out=rgb)
 

@@ -30,6 +30,8 @@ from PIL import Image
 
 from chroma_desk.color.bins import annealed_mean
 from chroma_desk.color.lab import (
+    B_BOUND_AT_BLACK,
+    bound_b,
     gray_lightness,
     lab_to_rgb,
     lightness,
@@ -307,8 +309,12 @@ def join_lightness(lightness: np.ndarray, ab_small: np.ndarray) -> np.ndarray:
     The small ab is padded to three channels before the resize, so the full-size Lab image is
     made by one resize plus one channel insert (no full-size merge or strided numpy copy)."""
     height, width = lightness.shape
+    lum = np.ascontiguousarray(lightness, dtype=np.float32)
     small = np.zeros((*ab_small.shape[:2], 3), dtype=np.float32)
     small[..., 1:] = ab_small
     lab = cv2.resize(small, (width, height), interpolation=cv2.INTER_LINEAR)
-    cv2.insertChannel(np.ascontiguousarray(lightness, dtype=np.float32), lab, 0)
-    return lab_to_rgb(lab)
+    cv2.insertChannel(lum, lab, 0)
+    if ab_small.size and float(ab_small[..., 1].max()) > B_BOUND_AT_BLACK:  # else none clips
+        b = cv2.extractChannel(lab, 2)
+        cv2.insertChannel(bound_b(b, lum), lab, 2)
+    return lab_to_rgb(lab, b_bounded=True)
