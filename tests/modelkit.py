@@ -30,3 +30,15 @@ def make_lite_model(
     module = build("lite-unet", **arguments)
     card = make_card(name, "lite-unet", arguments, kind, working_size, 32, bins=bins, **extra)
     return save_model(Path(folder) / f"{name}.safetensors", module, card)
+
+
+def make_hint_model(folder: Path, name: str = "tiny-hints", working_size: int = 96) -> Path:
+    """A lite-unet regression model that takes hints; they act through its head-side
+    convolution only (random weights), so a hint changes the colour near its own place."""
+    torch.manual_seed(0)
+    arguments: dict[str, Any] = {"kind": "regression", "hints": True}
+    module = build("lite-unet", **arguments)
+    with torch.no_grad():
+        module.hint_head.weight.normal_(0.0, 2.0)
+    card = make_card(name, "lite-unet", arguments, "regression", working_size, 32, takes_hints=True)
+    return save_model(Path(folder) / f"{name}.safetensors", module, card, half=False)

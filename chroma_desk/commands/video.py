@@ -56,6 +56,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         choices=PRESETS,
         help=f"x264 speed preset (default {DEFAULT_PRESET})",
     )
+    parser.add_argument(
+        "--keyframe",
+        action="append",
+        default=[],
+        metavar="SECONDS:HINTS.json",
+        help="colour hints for the frame at SECONDS (a hint file as for colorize --hints, in "
+        "the frame's pixels), carried through its shot both ways; repeatable; needs a model "
+        "that takes hints",
+    )
     parser.add_argument("--no-audio", dest="audio", action="store_false", help="drop the sound")
     parser.add_argument(
         "--bf16",
@@ -113,11 +122,17 @@ def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from chroma_desk.engine.colorizer import Colorizer
+    from chroma_desk.engine.hints import HintError
+    from chroma_desk.engine.keyframes import parse_keyframe_argument
     from chroma_desk.engine.video import VideoJob, VideoSettings
     from chroma_desk.media.video import VideoError, probe
     from chroma_desk.models.checkpoint import ModelFileError
     from chroma_desk.models.library import resolve_model
 
+    try:
+        keyframes = tuple(parse_keyframe_argument(k) for k in args.keyframe)
+    except HintError as exc:
+        return _fail(str(exc))
     try:
         info = probe(args.input)
     except VideoError as exc:
@@ -126,6 +141,8 @@ def run(args: argparse.Namespace) -> int:
         colorizer = Colorizer(resolve_model(args.model), device=args.device)
     except (ModelFileError, ValueError, RuntimeError) as exc:
         return _fail(str(exc))
+    if keyframes and not colorizer.takes_hints:
+        return _fail(f"--keyframe: model {colorizer.name!r} takes no colour hints")
     if colorizer.model.card.get("placeholder"):
         print(
             f"note: model {colorizer.name!r} is a placeholder, trained only briefly; "
@@ -143,6 +160,7 @@ def run(args: argparse.Namespace) -> int:
         keep_audio=args.audio,
         overlapped=not args.sequential,
         bf16=True if args.bf16 else False,
+        keyframes=keyframes,
     )
     if not args.quiet:
         for label, value in info.facts():

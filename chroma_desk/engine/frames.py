@@ -18,6 +18,7 @@ import numpy as np
 import torch
 
 from chroma_desk.engine.colorizer import Colorizer, Prediction, pad_for_network, working_shape
+from chroma_desk.engine.hints import Hint, HintError, hint_maps
 from chroma_desk.engine.temporal import DEFAULT_STRENGTH, TemporalSmoother
 
 VIDEO_WORKING_SIZE = 256  # long side of the network input for video unless asked otherwise
@@ -40,6 +41,7 @@ class FrameInput:
     gray: np.ndarray  # (h, w) uint8, L8 at the working size (flow, scene cuts)
     net: np.ndarray  # (ph, pw) float32, the normalised, padded network input
     offset: tuple[int, int] = (0, 0)  # (top, left) of the frame inside ``net``
+    hints: tuple[Hint, ...] = ()  # colour hints for this frame, in its own pixels (keyframes)
 
     @property
     def padded(self) -> tuple[int, int]:
@@ -142,16 +144,30 @@ class FrameColorizer:
         c = self.colorizer
         for indices in groups.values():
             batch = np.stack([items[i].net for i in indices])
+            hints = None
+            if any(items[i].hints for i in indices):
+                hints = np.stack([self.hint_input(items[i]) for i in indices])
             if self.bf16:
                 with torch.autocast("cpu", dtype=torch.bfloat16):
-                    raw = c.forward(batch)
+                    raw = c.forward(batch, hints)
             else:
-                raw = c.forward(batch)
+                raw = c.forward(batch, hints)
             for j, i in enumerate(indices):
                 item = items[i]
                 pred = Prediction(raw[j], item.padded, item.valid, item.gray, offset=item.offset)
                 out[i] = c.ab(pred, self.temperature)
         return [ab for ab in out if ab is not None]
+
+    def hint_input(self, item: FrameInput) -> np.ndarray:
+        """(3, padded h, padded w): the frame's hint channels, zero in the padding."""
+        c = self.colorizer
+        if item.hints and not c.takes_hints:
+            raise HintError(f"model {c.name!r} takes no colour hints")
+        out = np.zeros((3, *item.padded), dtype=np.float32)
+        (h, w), (top, left) = item.valid, item.offset
+        maps = hint_maps(item.hints, item.l8.shape, (h, w))
+        out[:, top : top + h, left : left + w] = maps.network_input(c.scaling.ab_scale)
+        return out
 
     def smooth(self, item: FrameInput, ab: np.ndarray) -> tuple[np.ndarray, bool]:
         """(ab, scene cut?) after temporal smoothing; unchanged when smoothing is off."""

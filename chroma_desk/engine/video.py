@@ -28,6 +28,8 @@ import torch
 
 from chroma_desk.engine.colorizer import Colorizer
 from chroma_desk.engine.frames import FrameColorizer, FrameInput
+from chroma_desk.engine.hints import HintError
+from chroma_desk.engine.keyframes import Keyframe, KeyframeTracker, check_keyframes
 from chroma_desk.engine.temporal import DEFAULT_STRENGTH
 from chroma_desk.media.video import (
     DEFAULT_CRF,
@@ -72,6 +74,8 @@ class VideoSettings:
         preview_interval: seconds between progress reports carrying preview frames.
         bf16: the network under bfloat16 autocast (None: when the CPU has native bfloat16
             units); faster, colours within about 1 CIEDE2000 of float32. Off by default.
+        keyframes: colour hints on chosen frames, carried through their shots in both
+            directions (``chroma_desk.engine.keyframes``); needs a model that takes hints.
     """
 
     temperature: float | None = None
@@ -90,6 +94,7 @@ class VideoSettings:
     inference_threads: int | None = None
     preview_interval: float = 0.2
     bf16: bool | None = False
+    keyframes: tuple[Keyframe, ...] = ()
 
 
 @dataclass
@@ -214,6 +219,15 @@ class VideoJob:
         span = (end if end is not None else info.duration) - start
         total = max(1, round(span * float(info.fps))) if (start or end) else info.frame_count
         colorizer = self._colorizer()
+        if s.keyframes:
+            if not colorizer.takes_hints:
+                raise VideoJobError(
+                    f"model {colorizer.name!r} takes no colour hints; keyframes need one that does"
+                )
+            try:
+                check_keyframes(s.keyframes, (info.width, info.height), info.duration)
+            except HintError as exc:
+                raise VideoJobError(f"{self.input}: {exc}") from None
         frames = FrameColorizer(
             colorizer, s.working_size, s.temperature, s.smooth, s.strength, bf16=s.bf16
         )
@@ -243,6 +257,8 @@ class VideoJob:
                 time_base=info.time_base,
             )
             stages = _Stages(self, info, frames, writer, start, end, total)
+            if s.keyframes:
+                stages.hints = yield from stages.track_keyframes(s.keyframes)
             stages.predict_workers = workers
             if s.overlapped:
                 yield from stages.run_overlapped()
@@ -298,6 +314,7 @@ class _Stages:
         self.start, self.end, self.total = start, end, total
         self.done = 0
         self.predict_workers = 1
+        self.hints: dict[int, list] = {}  # frame index -> its hints (from keyframes)
         self.busy: dict[str, float] = {"decode": 0.0, "predict": 0.0, "render": 0.0, "encode": 0.0}
         self.latest: tuple[np.ndarray, np.ndarray, int] | None = None
         self._t0 = time.perf_counter()
@@ -360,10 +377,29 @@ class _Stages:
                 except StopIteration:
                     return
                 item = self.frames.prepare(frame.rgb, frame.index, frame.time, frame.gray)
+                item.hints = tuple(self.hints.get(frame.index, ()))
                 self.busy["decode"] += time.perf_counter() - t
                 yield item
         finally:
             it.close()
+
+    def track_keyframes(self, keyframes) -> Iterator[VideoProgress]:
+        """A pass over the part being colourized that follows the keyframes' hints through
+        their shots (progress reports say 0 frames done); returns frame index -> hints."""
+        tracker: KeyframeTracker | None = None
+        size = (self.info.width, self.info.height)
+        try:
+            for item in self._decoded():
+                if tracker is None:
+                    small = (item.gray.shape[1], item.gray.shape[0])
+                    tracker = KeyframeTracker(keyframes, size, small, float(self.info.fps))
+                tracker.feed(item.index, item.time, item.gray)
+                progress = self.report()
+                if progress is not None:
+                    yield progress
+        except _Stop:  # cancelled: the stages that follow stop at once
+            return {}
+        return tracker.hints if tracker else {}
 
     def _predict(self, items: list[FrameInput]) -> list[np.ndarray]:
         t = time.perf_counter()
