@@ -1,7 +1,7 @@
 """Copy a run's model file into resources/models under a bundled name, with its card completed.
 
 Usage: .venv/bin/python scripts/bundle_model.py RUN_DIR NAME [--title TITLE] [--recipe CMD]
-       [--previous-stage MODEL] [--placeholder]
+       [--previous-stage MODEL]
 """
 
 from __future__ import annotations
@@ -38,7 +38,6 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("run_dir", type=Path)
     parser.add_argument("name")
-    parser.add_argument("--placeholder", action="store_true")
     parser.add_argument("--title", default="")
     parser.add_argument("--recipe", default="", help="command that reproduces the model")
     parser.add_argument(
@@ -52,7 +51,7 @@ def main() -> None:
     card["name"] = args.name
     card["title"] = args.title or card.get("title") or args.name
     card["licence"] = data_rights(card)
-    card["placeholder"] = args.placeholder
+    card.pop("placeholder", None)  # a field of the first, removed, placeholder model
     if args.previous_stage:
         before = read_card(args.previous_stage)
         earlier = before["training"].get("previous_stages", [])
@@ -61,11 +60,6 @@ def main() -> None:
         card["training"] = {**card["training"], "previous_stages": [*earlier, stage]}
     if args.recipe:
         card["recipe_command"] = args.recipe
-    if args.placeholder:
-        card["description"] = (
-            "PLACEHOLDER: the first few minutes of the lite-gan training run, bundled so that "
-            "every path works end to end until the trained defaults land. Expect muted colour."
-        )
     dest = save_model(bundled_dir() / f"{args.name}.safetensors", model.module, card, half=True)
     print(f"{dest} ({dest.stat().st_size / 1e6:.1f} MB)")
 

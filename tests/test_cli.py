@@ -123,19 +123,17 @@ def test_colorize_usage_errors(
 def test_models_list_and_info(
     model: Path, user_models_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    placeholder = make_lite_model(
-        user_models_dir, "my-placeholder", "regression", placeholder=True, title="A stand-in"
-    )
+    mine = make_lite_model(user_models_dir, "my-model", "regression", title="A stand-in")
     assert main(["models", "list"]) == 0
     out = capsys.readouterr().out
-    line = next(line for line in out.splitlines() if line.startswith("my-placeholder"))
-    assert "lite-unet" in line and "yours" in line and "PLACEHOLDER" in line
-    assert main(["models", "info", "my-placeholder"]) == 0
+    line = next(line for line in out.splitlines() if line.startswith("my-model"))
+    assert "lite-unet" in line and "yours" in line
+    assert main(["models", "info", "my-model"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("A stand-in") and "PLACEHOLDER" in out and str(placeholder) in out
+    assert out.startswith("A stand-in") and str(mine) in out
     assert main(["models", "info", str(model)]) == 0
     out = capsys.readouterr().out
-    assert "classification (262 bins)" in out and "PLACEHOLDER" not in out
+    assert "classification (262 bins)" in out
     assert main(["models", "info", str(model), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["name"] == "tiny-cli"
     assert main(["models", "info", "nope"]) == 1

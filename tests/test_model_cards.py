@@ -79,9 +79,7 @@ CASES: dict[str, tuple[Callable[[dict[str, Any]], Any], str]] = {
 
 
 @pytest.mark.parametrize("case", list(CASES))
-def test_broken_card_is_refused_naming_the_file_and_the_problem(
-    case: str, tmp_path: Path
-) -> None:
+def test_broken_card_is_refused_naming_the_file_and_the_problem(case: str, tmp_path: Path) -> None:
     change, words = CASES[case]
     path = broken(tmp_path / f"{case}.safetensors", change)
     with pytest.raises(ModelFileError) as err:

@@ -185,6 +185,7 @@ def check_reader(content: bytes) -> None:
 def run(strategy: st.SearchStrategy[bytes], examples: int) -> None:
     """``examples`` fixed inputs in the suite; with CHROMA_DESK_FUZZ_MINUTES, fresh random ones
     until the time is up."""
+
     def fresh() -> Callable[..., None]:  # hypothesis decorates a function once
         def test(content: bytes) -> None:
             check_reader(content)

@@ -168,7 +168,6 @@ def bench_model(path: Path, workdir: Path, runs: int, device: str) -> dict[str, 
         "architecture": card.get("architecture"),
         "kind": card.get("kind"),
         "working_size": colorizer.working_size,
-        "placeholder": bool(card.get("placeholder")),
         "load_model_ms": round(load_model_ms, 1),
         "photo": [],
     }
@@ -318,9 +317,8 @@ def _model_table(result: dict[str, Any], runs: int) -> str:
          r["total_png_ms"]]
         for r in result["photo"]
     ]  # fmt: skip
-    flag = " [PLACEHOLDER]" if result["placeholder"] else ""
     title = (
-        f"{result['name']}{flag}: {result['architecture']} {result['kind']}, working size "
+        f"{result['name']}: {result['architecture']} {result['kind']}, working size "
         f"{result['working_size']}; ms, median of {runs} runs (model load "
         f"{result['load_model_ms']:.0f} ms, once)"
     )

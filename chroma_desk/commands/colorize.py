@@ -124,13 +124,6 @@ def run(args: argparse.Namespace) -> int:
             f"model {colorizer.name!r} takes no colour hints; --hints needs a hint model "
             "(see `chroma-desk models list`)"
         )
-    card = colorizer.model.card
-    if card.get("placeholder"):
-        print(
-            f"note: model {colorizer.name!r} is a placeholder, trained only briefly; "
-            "expect weak colour (see `chroma-desk models info`)",
-            file=sys.stderr,
-        )
 
     summary = Summary()
     done_results = []

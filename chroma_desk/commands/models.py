@@ -82,8 +82,6 @@ def _list(args: argparse.Namespace) -> int:
         flags = []
         if entry.name == default and entry.bundled:
             flags.append("default")
-        if entry.card.get("placeholder"):
-            flags.append("PLACEHOLDER")
         rows.append(
             (
                 entry.name,
@@ -122,11 +120,6 @@ def describe_card(card: ModelCard, path: Path) -> list[str]:
     title = card.get("title") or card.get("name") or path.stem
     lines.append(title)
     lines.append("=" * len(title))
-    if card.get("placeholder"):
-        lines.append(
-            "PLACEHOLDER: trained only briefly so the program works end to end; its colour is "
-            "weak. A properly trained model replaces it."
-        )
     size = path.stat().st_size / 1e6 if path.exists() else 0.0
     lines += [
         f"name:           {card.get('name', path.stem)}",

@@ -143,12 +143,6 @@ def run(args: argparse.Namespace) -> int:
         return _fail(str(exc))
     if keyframes and not colorizer.takes_hints:
         return _fail(f"--keyframe: model {colorizer.name!r} takes no colour hints")
-    if colorizer.model.card.get("placeholder"):
-        print(
-            f"note: model {colorizer.name!r} is a placeholder, trained only briefly; "
-            "expect weak colour",
-            file=sys.stderr,
-        )
     settings = VideoSettings(
         temperature=args.temperature,
         working_size=args.size,

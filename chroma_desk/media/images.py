@@ -168,12 +168,6 @@ def _decode(img: Image.Image) -> Decoded:
     return None, np.ascontiguousarray(arr), alpha, 8  # uint8: Photo makes floats on demand
 
 
-def _to_float(img: Image.Image) -> tuple[np.ndarray, np.ndarray | None, int]:
-    """Any PIL mode -> (rgb float32, alpha or None, bit depth)."""
-    gray, rgb, alpha, depth = _decode(img)
-    return Photo(rgb, gray=gray).rgb, alpha, depth
-
-
 def _is_16bit_colour(img: Image.Image, path: Path) -> bool:
     """Whether a PNG/TIFF that PIL opened as 8-bit RGB holds 16 bits per sample (its header)."""
     if img.format == "PNG":

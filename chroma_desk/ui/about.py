@@ -137,8 +137,6 @@ def model_html(entry: ModelEntry, muted: str = MUTED) -> str:
     card = entry.card
     title = card.get("title") or entry.name
     heading = _esc(title)
-    if card.get("placeholder"):
-        heading += " <i>(placeholder)</i>"
     parts = [f"<h4>{heading}</h4>"]
     if card.get("description"):
         parts.append(f"<p class='note'>{_esc(card['description'])}</p>")

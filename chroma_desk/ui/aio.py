@@ -63,7 +63,3 @@ def spawn(
 
     task.add_done_callback(done)
     return task
-
-
-def running_tasks() -> set[asyncio.Task]:
-    return set(_tasks)

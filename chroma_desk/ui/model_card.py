@@ -230,8 +230,6 @@ def card_html(card: dict[str, Any], path: Path | None = None, muted: str = MUTED
         "<style>h3 { margin-top: 16px; margin-bottom: 4px; } p { margin-top: 2px; }</style>",
         f"<h2>{_esc(title)}</h2>",
     ]
-    if card.get("placeholder"):
-        parts.append("<p><i>A placeholder model: it does not colourize well.</i></p>")
     if card.get("description"):
         parts.append(f"<p>{_esc(card['description'])}</p>")
     parts.append(f"<h3>What it is</h3><p>{_esc(what_it_is(card))}</p>")

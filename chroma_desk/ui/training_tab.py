@@ -179,20 +179,6 @@ def _std_icon(widget: QWidget, name: str, fallback: QStyle.StandardPixmap) -> QI
     return widget.style().standardIcon(fallback)
 
 
-def _dot(colour: str, size: int = 10) -> QPixmap:
-    ratio = 2.0
-    pm = QPixmap(int(size * ratio), int(size * ratio))
-    pm.setDevicePixelRatio(ratio)
-    pm.fill(Qt.GlobalColor.transparent)
-    p = QPainter(pm)
-    p.setRenderHint(QPainter.RenderHint.Antialiasing)
-    p.setPen(Qt.PenStyle.NoPen)
-    p.setBrush(QColor(colour))
-    p.drawEllipse(QRectF(1, 1, size - 2, size - 2))
-    p.end()
-    return pm
-
-
 def _qimage(rgb: np.ndarray) -> QImage:
     rgb = np.ascontiguousarray(rgb[..., :3], dtype=np.uint8)
     h, w = rgb.shape[:2]

@@ -38,7 +38,6 @@ def bundled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         training={"steps": 1500, "seconds": 4000.0, "device": "cpu", "images_seen": 24000},
         metrics={"ab_l1": 9.87654, "colourfulness_ratio": 0.8},
         licence=LICENCE,
-        placeholder=True,
     )
     save_model(folder / "tiny-gan.safetensors", build("pix2pix-unet", **arguments), card)
     monkeypatch.setattr(library, "bundled_dir", lambda: folder)
@@ -54,7 +53,7 @@ def test_about_shows_version_model_cards_and_licences(qtbot, bundled: Path) -> N
     assert [e.name for e in dialog.entries] == ["tiny-gan"]
 
     models = dialog.models_browser.toPlainText()
-    for text in ("Tiny GAN", "placeholder", "pix2pix-unet", "BSDS500", "train 120", "9.877"):
+    for text in ("Tiny GAN", "pix2pix-unet", "BSDS500", "train 120", "9.877"):
         assert text in models, text
     assert "1 h 07 min" in models and "1,500 steps" in models
     assert LICENCE in models
