@@ -196,3 +196,63 @@ def test_sigint_during_the_torch_import_is_one_line(tmp_path, long_clip, tiny_mo
     lines = [line for line in err.splitlines() if "import time:" not in line]
     assert "Traceback" not in err and lines == ["chroma-desk: interrupted"]
     assert not any(tmp_path.iterdir())
+
+
+# -- impossible video arguments ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def short_clip(tmp_path_factory) -> Path:
+    frames = clips.shots(clips.skimage_photos()[:1], (96, 64), 10)
+    return clips.write_clip(tmp_path_factory.mktemp("clips") / "short.mp4", frames, 25)
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        (["--start", "nan"], "--start must be a number of seconds, not nan"),
+        (["--end", "inf"], "--end must be a number of seconds, not inf"),
+        (["--size", "100000"], "--size must be between 32 and 4096 pixels, not 100000"),
+    ],
+    ids=["start-nan", "end-inf", "size-100000"],
+)
+def test_video_impossible_arguments_are_refused(
+    option, message, tmp_path, short_clip, tiny_model, capsys
+):
+    from chroma_desk.cli import main
+
+    out = tmp_path / "out.mp4"
+    assert (
+        main(["video", str(short_clip), "-o", str(out), "--model", str(tiny_model), *option]) == 2
+    )
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+    assert not any(tmp_path.iterdir())
+
+
+def test_colorize_size_100000_is_refused(tmp_path, tiny_model, capsys):
+    from chroma_desk.cli import main
+
+    photo = tmp_path / "photo.png"
+    Image.fromarray(np.full((40, 40), 128, np.uint8)).save(photo)
+    out = tmp_path / "out.png"
+    assert main(["colorize", str(photo), "-o", str(out), "--model", str(tiny_model),
+                 "--size", "100000"]) == 2  # fmt: skip
+    assert "--size must be between 32 and 4096" in capsys.readouterr().err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("kind", ["JPEG", "PNG"])
+def test_photo_named_mp4_is_called_a_still_picture(kind, tmp_path, tiny_model, capsys):
+    from skimage import data
+
+    from chroma_desk.cli import main
+
+    fake = tmp_path / "holiday.mp4"
+    Image.fromarray(data.camera()[::4, ::4]).save(fake, format=kind)
+    out = tmp_path / "out.mp4"
+    assert main(["video", str(fake), "-o", str(out), "--model", str(tiny_model), "-q"]) == 1
+    err = capsys.readouterr().err
+    assert f"{fake}: a still {kind} picture, not a video" in err
+    assert "--start" not in err and "Traceback" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["holiday.mp4"]

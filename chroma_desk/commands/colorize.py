@@ -20,6 +20,7 @@ from chroma_desk.engine.batch import (
     colorize_files,
     plan,
 )
+from chroma_desk.models.card import MAX_WORKING_SIZE
 from chroma_desk.models.preprocessing import AS_PUBLISHED, DESCRIPTIONS, KEEP_ASPECT, MODES
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -91,8 +92,8 @@ def run(args: argparse.Namespace) -> int:
         return _fail(f"--temperature must be between 0 and 1, not {args.temperature}")
     if not 1 <= args.quality <= 100:
         return _fail(f"--quality must be between 1 and 100, not {args.quality}")
-    if args.size is not None and args.size < 32:
-        return _fail(f"--size must be at least 32 pixels, not {args.size}")
+    if args.size is not None and not 32 <= args.size <= MAX_WORKING_SIZE:
+        return _fail(f"--size must be between 32 and {MAX_WORKING_SIZE} pixels, not {args.size}")
     try:
         tasks = plan(args.inputs, args.output, args.suffix, args.format)
     except (PlanError, ValueError) as exc:

@@ -9,11 +9,13 @@ arguments or model, 130 interrupted (no output file is left behind).
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
 
 from chroma_desk.commands import add_model_arguments
 from chroma_desk.media.video import DEFAULT_CRF, DEFAULT_PRESET, OUTPUT_FORMATS, default_output
+from chroma_desk.models.card import MAX_WORKING_SIZE
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 PRESETS = ["ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower"]
@@ -90,10 +92,14 @@ def _fail(message: str, code: int = EXIT_USAGE) -> int:
 
 
 def _check(args: argparse.Namespace) -> str | None:
+    for name in ("start", "end"):
+        value = getattr(args, name)
+        if value is not None and not math.isfinite(value):
+            return f"--{name} must be a number of seconds, not {value}"
     if args.temperature is not None and not 0.0 <= args.temperature <= 1.0:
         return f"--temperature must be between 0 and 1, not {args.temperature}"
-    if args.size is not None and args.size < 32:
-        return f"--size must be at least 32 pixels, not {args.size}"
+    if args.size is not None and not 32 <= args.size <= MAX_WORKING_SIZE:
+        return f"--size must be between 32 and {MAX_WORKING_SIZE} pixels, not {args.size}"
     if not 0 <= args.crf <= 51:
         return f"--crf must be between 0 and 51, not {args.crf}"
     if args.start is not None and args.start < 0:

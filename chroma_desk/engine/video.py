@@ -14,6 +14,7 @@ on the calling thread (the baseline the bench compares against).
 
 from __future__ import annotations
 
+import math
 import os
 import queue
 import threading
@@ -191,6 +192,9 @@ class VideoJob:
         if not self.output.parent.is_dir():
             raise VideoJobError(f"{self.output}: the folder {self.output.parent} does not exist")
         s = self.settings
+        for name, value in (("start", s.start), ("end", s.end)):
+            if value is not None and not math.isfinite(value):
+                raise VideoJobError(f"--{name} must be a number of seconds (got {value})")
         if s.start is not None and s.start < 0:
             raise VideoJobError(f"--start must be 0 or more (got {s.start})")
         if s.end is not None and s.start is not None and s.end <= s.start:
@@ -212,6 +216,8 @@ class VideoJob:
         s = self.settings
         start = s.start or 0.0
         if start >= info.duration:
+            if s.start is None:
+                raise VideoJobError(f"{self.input}: the clip lasts no time at all (a still image?)")
             raise VideoJobError(
                 f"{self.input}: --start {start:g} s is past the end of the clip ({info.duration:.2f} s)"
             )

@@ -213,6 +213,18 @@ def _video_stream(
     return container.streams.video[0]
 
 
+def _refuse_still_image(container: av.container.InputContainer, path: Path) -> None:
+    """FFmpeg opens a photo as a one-frame 'video' (image2, jpeg_pipe, png_pipe...), whatever
+    its name says; say what it is rather than fail later on a clip that lasts no time."""
+    name = container.format.name or ""
+    if name == "image2" or name.endswith("_pipe"):
+        kind = name.removesuffix("_pipe").upper() if name.endswith("_pipe") else "image"
+        raise VideoReadError(
+            f"{path}: a still {kind} picture, not a video; "
+            "photos are colourized with `chroma-desk colorize` or the Photos tab"
+        )
+
+
 def _stream_fps(stream: av.video.stream.VideoStream) -> Fraction | None:
     for rate in (stream.average_rate, stream.guessed_rate, stream.base_rate):
         if rate and 0 < float(rate) < 1000:
@@ -257,6 +269,7 @@ def probe(path: str | Path, count: bool = False) -> VideoInfo:
     with _open_input(path) as container:
         stream = _video_stream(container, path)
         ctx = stream.codec_context
+        _refuse_still_image(container, path)
         notes: list[str] = []
         fps = _stream_fps(stream)
         if fps is None:
