@@ -191,3 +191,17 @@ def torch_lab_to_rgb(lab: torch.Tensor) -> torch.Tensor:
         linear > 0.0031308, 1.055 * linear.clamp_min(1e-12) ** (1.0 / 2.4) - 0.055, 12.92 * linear
     )
     return rgb.clamp(0.0, 1.0)
+
+
+def displayable(lab: np.ndarray, tolerance: float = 1e-3) -> np.ndarray:
+    """Which Lab colours (..., 3) sRGB can show as they are: a bool array of the leading shape.
+
+    Computed from the formulas (no clipping): linear RGB inside [0, 1] give or take
+    ``tolerance``. The hint colour picker shows only these at a pixel's lightness."""
+    lab = np.asarray(lab, dtype=np.float64)
+    fy = (lab[..., 0] + 16.0) / 116.0
+    f = np.stack([fy + lab[..., 1] / 500.0, fy, fy - lab[..., 2] / 200.0], axis=-1)
+    xyz = np.where(f > 6.0 / 29.0, f**3, (116.0 * f - 16.0) / _KAPPA)
+    xyz = xyz * np.array(_WHITE_D65.tolist())
+    linear = xyz @ np.linalg.inv(_M).T
+    return np.all((linear >= -tolerance) & (linear <= 1.0 + tolerance), axis=-1)

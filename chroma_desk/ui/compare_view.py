@@ -8,6 +8,7 @@ visible part, so zoom, pan and divider drags cost the same at 12 MP as at 0.3 MP
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import cv2
 import numpy as np
@@ -156,6 +157,8 @@ class CompareView(QWidget):
         self._spinner = QTimer(self)
         self._spinner.setInterval(60)
         self._spinner.timeout.connect(self._tick)
+        # drawn over the photo after it (hint points): each is called with the painter
+        self.overlays: list[Callable[[QPainter], None]] = []
 
     # -- content ------------------------------------------------------------------------------
 
@@ -379,6 +382,34 @@ class CompareView(QWidget):
             h,
         )
 
+    def photo_at(self, pos: QPointF) -> QPointF | None:
+        """The photo point (in photo pixels) under widget position ``pos``; None off the photo."""
+        if self._before is None:
+            return None
+        vp = self._viewport_at(pos)
+        if not vp.contains(pos):
+            return None
+        rect = self.photo_rect(vp)
+        point = (pos - rect.topLeft()) / self._zoom
+        if not (0 <= point.x() < self._before.width and 0 <= point.y() < self._before.height):
+            return None
+        return point
+
+    def widget_points(self, point: QPointF) -> list[QPointF]:
+        """Where photo point ``point`` is drawn: one widget position per viewport showing it."""
+        if self._before is None:
+            return []
+        out = []
+        for vp, _which in self._viewports():
+            pos = self.photo_rect(vp).topLeft() + point * self._zoom
+            if vp.contains(pos):
+                out.append(pos)
+        return out
+
+    def on_divider(self, pos: QPointF) -> bool:
+        """Whether a press at ``pos`` grabs the split view's divider."""
+        return self._near_divider(pos)
+
     def divider_x(self) -> float:
         return self.rect().left() + self._split * self.rect().width()
 
@@ -422,6 +453,10 @@ class CompareView(QWidget):
                 pyramid = self._before if which == "before" else after
                 self._draw_pyramid(p, pyramid, target, vp)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        for overlay in self.overlays:
+            p.save()
+            overlay(p)
+            p.restore()
         self._paint_labels(p)
         if self._mode == SPLIT:
             self._paint_divider(p)

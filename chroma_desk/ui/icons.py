@@ -214,6 +214,19 @@ def _chart(p: QPainter, c: QColor) -> None:
     p.drawPath(path)
 
 
+def _hint(p: QPainter, c: QColor) -> None:
+    """A colour point: a ring with a dot, and a small drop of colour beside it."""
+    _pen(p, c, 1.6)
+    p.drawEllipse(QPointF(10, 13), 6.5, 6.5)
+    p.setBrush(c)
+    p.drawEllipse(QPointF(10, 13), 2.2, 2.2)
+    drop = QPainterPath()
+    drop.moveTo(18.5, 2.5)
+    drop.cubicTo(21.5, 6.5, 22.5, 8.5, 18.5, 10)
+    drop.cubicTo(14.5, 8.5, 15.5, 6.5, 18.5, 2.5)
+    p.drawPath(drop)
+
+
 def _model(p: QPainter, c: QColor) -> None:
     _pen(p, c, 1.5)
     nodes = [(5, 7), (5, 17), (12, 5), (12, 12), (12, 19), (19, 9), (19, 15)]
@@ -247,6 +260,7 @@ ICONS: dict[str, Draw] = {
     "camera": _camera,
     "chart": _chart,
     "model": _model,
+    "hint": _hint,
 }
 
 

@@ -6,6 +6,7 @@ Each returns finished QImages / ``ImagePyramid``s so the GUI thread only swaps t
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from PIL import Image, ImageOps
 from PySide6.QtGui import QImage
 
 from chroma_desk.engine.colorizer import Colorizer, Prediction, join_lightness
+from chroma_desk.engine.hints import Hint
 from chroma_desk.media.images import ImageWriteError, Photo, read_image, write_image
 from chroma_desk.ui.compare_view import ImagePyramid, to_uint8
 
@@ -79,10 +81,13 @@ def _display_pixels(photo: Photo) -> np.ndarray:
     return photo.gray if photo.gray is not None else photo.rgb
 
 
-def predict_job(colorizer: Colorizer, path: Path, temperature: float) -> Predicted:
-    """Read a photo, run the network once, keep the raw output and a colour thumbnail."""
+def predict_job(
+    colorizer: Colorizer, path: Path, temperature: float, hints: Sequence[Hint] = ()
+) -> Predicted:
+    """Read a photo, run the network once (with the photo's colour points, if any), keep the
+    raw output and a colour thumbnail."""
     photo = read_image(path)
-    prediction = colorizer.predict_lightness([photo.lightness()])[0]
+    prediction = colorizer.predict_lightness([photo.lightness()], [hints])[0]
     small_l = _resize_long(prediction.lightness, THUMB_L)
     small = replace(prediction, lightness=np.ascontiguousarray(small_l))
     thumb = _render_thumbnail(colorizer, small, temperature)
@@ -174,10 +179,14 @@ def save_job(
     target: Path,
     quality: int,
     replace_input: bool,
+    hints: Sequence[Hint] = (),
 ) -> Path:
-    """Render at full resolution (16-bit kept for 16-bit inputs) and write atomically."""
+    """Render at full resolution (16-bit kept for 16-bit inputs) and write atomically; with
+    the photo's colour points (the network runs again if the prediction has other points)."""
     if not replace_input and target.exists() and target.resolve() == opened.path.resolve():
         raise ImageWriteError(f"{target}: refusing to overwrite the original photo")
+    if tuple(prediction.hints) != tuple(hints):
+        prediction = colorizer.rehint(prediction, hints)
     rgb = colorizer.render(prediction, temperature)
     return write_image(
         target,

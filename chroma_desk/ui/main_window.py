@@ -224,6 +224,8 @@ class MainWindow(QMainWindow):
         p.act_paste.triggered.connect(lambda: self.tabs.setCurrentWidget(p))  # show what came
         edit_menu.addSeparator()
         edit_menu.addActions([p.act_select_all, p.act_remove, p.act_clear])
+        edit_menu.addSeparator()
+        edit_menu.addActions([p.hint_mode.act_toggle, p.hint_mode.act_clear])
 
         view_menu = bar.addMenu("&View")
         for action in p.act_modes.values():

@@ -4,7 +4,7 @@ before replacing a file), and an export of the whole list run on the model worke
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from chroma_desk.engine.batch import Task, colorize_files
 from chroma_desk.engine.colorizer import Colorizer
+from chroma_desk.engine.hints import Hint
 from chroma_desk.ui import settings
 from chroma_desk.ui.aio import Worker, spawn
 from chroma_desk.ui.export_dialog import BatchDialog, ExportOptions
@@ -113,12 +114,14 @@ class PhotoExporter(QObject):
         options: ExportOptions,
         window: QWidget,
         on_error: Callable[[BaseException], None],
+        hints: Mapping[Path, Sequence[Hint]] | None = None,
     ) -> asyncio.Task:
+        """Export ``tasks``; ``hints``: each photo's colour points, by source path."""
         self.dialog = BatchDialog(len(tasks), options.folder, window)
         cancel = asyncio.Event()
         self.dialog.cancelRequested.connect(cancel.set)
         self.dialog.show()
-        run = self._run(colorizer, tasks, temperature, options, self.dialog, cancel)
+        run = self._run(colorizer, tasks, temperature, options, self.dialog, cancel, hints)
         self.task = spawn(run, on_error)
         return self.task
 
@@ -130,8 +133,11 @@ class PhotoExporter(QObject):
         options: ExportOptions,
         dialog: BatchDialog,
         cancel: asyncio.Event,
+        hints: Mapping[Path, Sequence[Hint]] | None = None,
     ) -> tuple[int, int, bool]:
-        results = colorize_files(colorizer, tasks, temperature=temperature, quality=options.quality)
+        results = colorize_files(
+            colorizer, tasks, temperature=temperature, quality=options.quality, hints=hints
+        )
         written = failed = 0
         try:
             for index, task in enumerate(tasks):

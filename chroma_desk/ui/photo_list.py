@@ -14,12 +14,13 @@ from PySide6.QtCore import (
     QModelIndex,
     QObject,
     QPersistentModelIndex,
+    QPointF,
     QRectF,
     QSize,
     Qt,
     Signal,
 )
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPainterPath, QPalette
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPainterPath, QPalette, QPen
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
 from chroma_desk.engine.colorizer import Colorizer
@@ -69,6 +70,8 @@ class PhotoListModel(QAbstractListModel):
             lines.extend(item.notes)
             if item.settings.saved_to:
                 lines.append(f"Saved as {item.settings.saved_to}")
+            if item.settings.hints:
+                lines.append(hint_count(item))
             return "\n".join(line for line in lines if line)
         if role == self.ItemRole:
             return item
@@ -164,6 +167,8 @@ class PhotoDelegate(QStyledItemDelegate):
                     style.standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning).paint(
                         p, icon_rect
                     )
+        if item.settings.hints:
+            self._paint_hint_badge(p, box, item)
         text_left = box.right() + 12
         text_width = rect.right() - text_left - 8
         font = QFont(option.font)
@@ -190,6 +195,8 @@ class PhotoDelegate(QStyledItemDelegate):
                     colour = colour.lighter(130)
             if item.size and item.status in (DONE, QUEUED, STOPPED, WAITING):
                 status = f"{item.size[0]} × {item.size[1]}  ·  {status}"
+            if item.settings.hints:
+                status += f"  ·  {hint_count(item)}"
             if item.settings.saved_to and item.status == DONE:
                 status += f"  ·  saved as {Path(item.settings.saved_to).name}"
         status = QFontMetrics(small).elidedText(
@@ -202,6 +209,24 @@ class PhotoDelegate(QStyledItemDelegate):
             status,
         )
         p.restore()
+
+    @staticmethod
+    def _paint_hint_badge(p: QPainter, box: QRectF, item: PhotoItem) -> None:
+        """A hinted photo: a small dot in the colour of its first point, on the thumbnail."""
+        rgb = item.settings.hints[0].get("rgb", [255, 255, 255])
+        try:
+            colour = QColor(*[int(c) for c in rgb[:3]])
+        except (TypeError, ValueError):
+            colour = QColor(255, 255, 255)
+        centre = box.bottomRight() - QPointF(8, 8)
+        p.setPen(QPen(QColor(255, 255, 255), 1.8))
+        p.setBrush(colour)
+        p.drawEllipse(centre, 5.5, 5.5)
+
+
+def hint_count(item: PhotoItem) -> str:
+    n = len(item.settings.hints)
+    return f"{n} colour point{'s' if n != 1 else ''}"
 
 
 class Thumbnails(QObject):

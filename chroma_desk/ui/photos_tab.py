@@ -50,6 +50,7 @@ from chroma_desk.ui.icons import icon
 from chroma_desk.ui.photo_actions import PhotosToolbar, build_actions
 from chroma_desk.ui.photo_edit import RemovePhotos, pasted_photo_path, save_pasted
 from chroma_desk.ui.photo_export import PhotoExporter, ask_save_target
+from chroma_desk.ui.photo_hints import PhotoHints
 from chroma_desk.ui.photo_list import PhotoDelegate, PhotoListModel, Thumbnails
 from chroma_desk.ui.photo_queue import ERROR, PhotoItem, PhotoQueue
 from chroma_desk.ui.state import AppState
@@ -78,7 +79,7 @@ class PhotosTab(QWidget):
         self.model_error: str | None = None
         self.queue = PhotoQueue()
         self._model_task: asyncio.Task | None = None
-        self._workers = {name: Worker(name) for name in ("model", "render", "thumbs")}
+        self._workers = {name: Worker(name) for name in ("model", "render", "thumbs", "hints")}
         self._predict_task: asyncio.Task | None = None
         self._predict_gen = -1
         self.thumbnails = Thumbnails(self._workers["thumbs"], self.queue, self._task_failed)
@@ -107,6 +108,7 @@ class PhotosTab(QWidget):
 
         build_actions(self)
         self._build_ui()
+        self.hint_mode = PhotoHints(self)  # colour points: ui/photo_hints.py, ui/hint_mode.py
         state.modelChanged.connect(self._model_changed)
         state.preprocessingChanged.connect(self._model_changed)
         state.temperatureChanged.connect(self._temperature_changed)
@@ -484,8 +486,9 @@ class PhotosTab(QWidget):
                 break
             self._update_busy()
             try:
+                hints = self.hint_mode.hints_for(item)
                 result = await worker.run(
-                    jobs.predict_job, colorizer, item.path, self.state.temperature
+                    jobs.predict_job, colorizer, item.path, self.state.temperature, hints
                 )
             except ImageReadError as exc:
                 self._photo_failed(item, str(exc))
@@ -792,6 +795,7 @@ class PhotosTab(QWidget):
                 target,
                 quality,
                 replace_input,
+                self.hint_mode.hints_for(item),
             )
         except Exception as exc:
             self.last_error = str(exc)
@@ -835,8 +839,9 @@ class PhotosTab(QWidget):
             sources, options.folder, options.fmt, options.suffix, conflict or "keep-both"
         )
         return self.exporter.start(
-            self.colorizer, tasks, self.state.temperature, options, self.window(), self._task_failed
-        )
+            self.colorizer, tasks, self.state.temperature, options, self.window(),
+            self._task_failed, self.hint_mode.export_hints(),
+        )  # fmt: skip
 
     @property
     def batch_dialog(self) -> BatchDialog | None:
