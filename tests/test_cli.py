@@ -267,3 +267,7 @@ def test_bench_writes_json_and_runs_extra_sections(
     assert report["extra"]["fps"] == 12.5 and seen["args"] == ([model], True)
     assert "extra figures" in printed and "re-render" in printed and "skimage" in printed
     assert "tiny-cli" in report["targets"]
+    # the model takes no hints: the hint click is timed on an untrained hint model
+    (hint,) = report["hints"]
+    assert hint["name"] == "untrained-lite-cls-hints" and hint["total_ms"] >= hint["rehint_ms"] > 0
+    assert "hint click to new colours at 2 MP" in printed

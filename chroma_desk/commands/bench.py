@@ -3,8 +3,9 @@
 Per model: photo latency at 0.3, 2 and 12 MP, stage by stage (load = decode the file, predict =
 lightness + network, render = annealed mean + upsample + join + sRGB, save as JPEG and as PNG),
 medians of a few runs after a warm-up, process start-up excluded; a re-render at a new
-temperature at 2 MP (no network). Then the full-resolution join done the way the reference
-implementation does it (skimage ``rgb2lab`` for L and ``lab2rgb`` on the full image) against
+temperature at 2 MP (no network); a hint click to new colours at 2 MP (``bench_hints``: the
+network again with one more point, and the render). Then the full-resolution join done the way
+the reference implementation does it (skimage ``rgb2lab`` for L and ``lab2rgb`` on the full image) against
 ours (``chroma_desk.engine.colorizer``), as a ratio measured in the same run.
 
 The input is a real photo, ``skimage.data.astronaut`` cropped to 4:3 and resized to each size,
@@ -46,6 +47,7 @@ TARGETS = {
     "12mp_png_total_s": 2.0,
     "rerender_2mp_ms": 50.0,
     "join_speedup": 10.0,
+    "hint_2mp_ms": 150.0,
 }
 
 
@@ -273,6 +275,64 @@ def bench_join(runs: int) -> dict[str, Any]:
     }
 
 
+def _untrained_hint_model(folder: Path) -> Path:
+    """An untrained lite-unet that takes hints: as fast as a trained hint model."""
+    from chroma_desk.color.bins import gamut_bins
+    from chroma_desk.models.checkpoint import make_card, save_model
+    from chroma_desk.models.registry import build
+
+    bins = gamut_bins()
+    arguments = {"kind": "classification", "bins": int(len(bins)), "hints": True}
+    card = make_card(
+        "untrained-lite-cls-hints", "lite-unet", arguments, "classification", 256, 32,
+        bins=bins, takes_hints=True, title="untrained lite-unet with hint inputs (speed only)",
+    )  # fmt: skip
+    return save_model(folder / f"{card['name']}.safetensors", build("lite-unet", **arguments), card)
+
+
+def bench_hints(paths: list[Path], workdir: Path, runs: int, device: str) -> list[dict[str, Any]]:
+    """Hint click to new colours at 2 MP, per model that takes hints (an untrained hint model
+    when none does): ``Colorizer.rehint`` with one more point (the network again at the working
+    size, the photo not read again) plus the full-resolution render, as the window does it."""
+    from chroma_desk.color.lab import lightness
+    from chroma_desk.engine.colorizer import Colorizer
+    from chroma_desk.engine.hints import Hint
+
+    _label, width, height = SIZES[1]
+    lum = lightness(np.repeat(test_photo(width, height)[..., None], 3, axis=2))
+    colorizers = [c for c in (Colorizer(p, device=device) for p in paths) if c.takes_hints]
+    if not colorizers:
+        colorizers = [Colorizer(_untrained_hint_model(workdir), device=device)]
+    rows = []
+    for colorizer in colorizers:
+        base = colorizer.predict_lightness([lum])[0]
+        rng = np.random.default_rng(0)
+        hints: list[Hint] = []
+
+        def click(base=base, hints=hints, rng=rng, colorizer=colorizer) -> tuple[float, float]:
+            x, y = rng.uniform(0, width), rng.uniform(0, height)
+            hints.append(Hint(float(x), float(y), tuple(rng.integers(0, 256, 3).tolist()), 20))
+            start = time.perf_counter()
+            prediction = colorizer.rehint(base, hints)
+            middle = time.perf_counter()
+            colorizer.render(prediction)
+            return (middle - start) * 1000, (time.perf_counter() - middle) * 1000
+
+        click()  # warm-up
+        parts = [click() for _ in range(max(runs, 5))]
+        rows.append(
+            {
+                "name": colorizer.name,
+                "size": f"{width}x{height}",
+                "rehint_ms": round(statistics.median(p[0] for p in parts), 1),
+                "render_ms": round(statistics.median(p[1] for p in parts), 1),
+                "total_ms": round(statistics.median(p[0] + p[1] for p in parts), 1),
+                "target_ms": TARGETS["hint_2mp_ms"],
+            }
+        )
+    return rows
+
+
 def _video_section() -> Section | None:
     try:
         module = importlib.import_module("chroma_desk.engine.video_bench")
@@ -398,6 +458,15 @@ def run(args: argparse.Namespace) -> int:
             f"{join['join_only_speedup']:.1f}x (mean difference {join['mean_abs_difference']})\n",
             flush=True,
         )
+        report["hints"] = bench_hints(paths, workdir, runs, args.device)
+        for row in report["hints"]:
+            ok = "ok" if row["total_ms"] < row["target_ms"] else "MISSED"
+            print(
+                f"hint click to new colours at 2 MP, {row['name']}: {row['total_ms']:.0f} ms "
+                f"(rehint {row['rehint_ms']:.0f} + render {row['render_ms']:.0f}; {ok} < "
+                f"{row['target_ms']:.0f} ms)\n",
+                flush=True,
+            )
         sections = list(SECTIONS)
         video = _video_section()
         if video is not None and all(name != "video" for name, _ in sections):

@@ -9,12 +9,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 from modelkit import make_follow_hint_model
+from PIL import Image
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication
 
 from chroma_desk.color.lab import rgb_to_lab
 from chroma_desk.engine.hint_colours import lab_rgb8, to_displayable
+from chroma_desk.ui.export_dialog import ExportOptions
 from chroma_desk.ui.hint_chooser import recent_colours
 from chroma_desk.ui.photo_queue import DONE
 
@@ -154,3 +156,112 @@ def test_click_adds_a_point_that_colours_the_photo_and_every_edit_undoes(
     assert len(editor.hints) == 1
     hints.act_toggle.trigger()
     assert not editor.active and not editor.chooser.isVisible()
+
+
+def add_red_point(qtbot, tab, x: float, y: float) -> tuple[int, int, int]:
+    """Hint mode on, a point at (x, y), a red chosen for it from the picker."""
+    hints, editor = tab.hint_mode, tab.hint_mode.editor
+    if not editor.active:
+        hints.act_toggle.trigger()
+    click_at(qtbot, tab, x, y)
+    ab, _ = red_at(editor.chooser.picker.lightness)
+    picker = editor.chooser.picker
+    qtbot.mouseClick(picker, Qt.MouseButton.LeftButton, pos=picker.position_of(*ab).toPoint())
+    return editor.hints[-1].rgb
+
+
+def file_ab(path: Path, x: float, y: float) -> np.ndarray:
+    with Image.open(path) as img:
+        return ab_of(np.asarray(img.convert("RGB"))[int(y), int(x)])
+
+
+def test_save_and_export_all_use_each_photos_points(
+    qtbot, make_window, follow_model, make_photo, tmp_path
+):
+    # the same photo twice: one gets a point, the other none
+    hinted = make_photo(tmp_path / "in" / "hinted.png", (400, 300))
+    plain = make_photo(tmp_path / "in" / "plain.png", (400, 300))
+    window = make_window(model=follow_model)
+    tab = open_photo(qtbot, window, plain)
+    tab.add_paths([hinted])
+    qtbot.waitUntil(
+        lambda: shown_and_coloured(tab) and tab.current_item.path == hinted, timeout=WAIT_MS
+    )
+    rgb = add_red_point(qtbot, tab, *POINT)
+    x, y = tab.hint_mode.editor.hints[0].x, tab.hint_mode.editor.hints[0].y
+    want = ab_of(rgb)
+
+    out = tmp_path / "out"
+    with qtbot.waitSignal(tab.batchFinished, timeout=WAIT_MS) as finished:
+        tab.export_all(ExportOptions(out, "png"), conflict="keep-both")
+    assert finished.args == [2, 0, False]
+    exported = file_ab(out / "hinted_color.png", x, y)
+    assert np.abs(exported - want).max() < 15, (exported, want)
+    assert np.abs(file_ab(out / "plain_color.png", x, y)).max() < 3  # no point, no colour
+    assert np.abs(file_ab(out / "hinted_color.png", 60, 250)).max() < 3  # far from it: none
+
+    # Save takes the point too, even when it was added just before (no wait for the view)
+    tab.hint_mode.editor.move(0, x - 20, y + 20)
+    saved = tmp_path / "saved.png"
+    task = tab.save_current(saved)
+    qtbot.waitUntil(task.done, timeout=WAIT_MS)
+    assert np.abs(file_ab(saved, x - 20, y + 20) - want).max() < 15
+
+
+def test_points_come_back_when_the_photo_is_shown_again_and_after_a_restart(
+    qtbot, make_window, follow_model, make_photo, tmp_path
+):
+    first = make_photo(tmp_path / "in" / "astronaut.png", (400, 300))
+    second = make_photo(tmp_path / "in" / "coffee.png", (360, 240), "coffee")
+    window = make_window(model=follow_model)
+    tab = open_photo(qtbot, window, first)
+    rgb = add_red_point(qtbot, tab, *POINT)
+    point = tab.hint_mode.editor.hints[0]
+    qtbot.waitUntil(lambda: after_ab(tab, *POINT)[0] > 25, timeout=WAIT_MS)
+    tab.add_paths([second])
+    qtbot.waitUntil(
+        lambda: shown_and_coloured(tab) and tab.current_item.path == second, timeout=WAIT_MS
+    )
+    assert tab.hint_mode.editor.hints == []
+    tab.select(tab.items[0])
+    qtbot.waitUntil(
+        lambda: shown_and_coloured(tab) and tab.current_item.path == first, timeout=WAIT_MS
+    )
+    assert tab.hint_mode.editor.hints == [point]
+    qtbot.waitUntil(lambda: after_ab(tab, *POINT)[0] > 25, timeout=WAIT_MS)
+    # an undo while another photo is shown goes back to the photo it belongs to
+    tab.select(tab.items[1])
+    qtbot.waitUntil(lambda: tab.current_item.path == second, timeout=WAIT_MS)
+    tab.act_undo.trigger()  # the colour chosen
+    assert tab.current_item.path == first and tab.items[0].settings.hints[0]["rgb"] != list(rgb)
+    tab.act_redo.trigger()
+    window.close()
+
+    again = make_window(model=follow_model)
+    tab = again.photos
+    qtbot.waitUntil(lambda: shown_and_coloured(tab) and len(tab.items) == 2, timeout=WAIT_MS)
+    restored = next(i for i in tab.items if i.path == first)
+    assert restored.settings.hints == [point.to_json()]
+    tab.select(restored)
+    qtbot.waitUntil(
+        lambda: shown_and_coloured(tab) and tab.current_item is restored, timeout=WAIT_MS
+    )
+    # predicted with its point from the start: the colour is there with no edit at all
+    assert restored.prediction.hints == (point,)
+    qtbot.waitUntil(lambda: after_ab(tab, *POINT)[0] > 25, timeout=WAIT_MS)
+    tab.hint_mode.act_toggle.trigger()
+    assert tab.hint_mode.editor.hints == [point]
+
+
+def test_a_model_without_hint_inputs_disables_hint_mode_and_says_why(
+    qtbot, make_window, make_photo, tmp_path
+):
+    window = make_window()  # the tiny classifier: no hint inputs
+    tab = window.photos
+    tab.add_paths([make_photo(tmp_path / "in" / "astronaut.png", (400, 300))])
+    qtbot.waitUntil(lambda: tab.view.after is not None, timeout=WAIT_MS)
+    act = tab.hint_mode.act_toggle
+    assert not act.isEnabled() and "takes no colour hints" in act.toolTip()
+    assert "takes no colour hints" in tab.hint_mode.button.toolTip()
+    act.trigger()
+    assert not tab.hint_mode.editor.active
