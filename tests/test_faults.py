@@ -256,3 +256,76 @@ def test_photo_named_mp4_is_called_a_still_picture(kind, tmp_path, tiny_model, c
     assert f"{fake}: a still {kind} picture, not a video" in err
     assert "--start" not in err and "Traceback" not in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["holiday.mp4"]
+
+
+# -- model files that are not model files ------------------------------------------------------
+
+
+def import_model(path: Path, into: Path, capsys) -> tuple[int, str]:
+    from chroma_desk.cli import main
+
+    code = main(["models", "import", str(path), "--into", str(into)])
+    return code, capsys.readouterr().err
+
+
+def test_models_import_truncated_safetensors_says_cut_short(tmp_path, tiny_model, capsys):
+    cut = tmp_path / "cut.safetensors"
+    data = tiny_model.read_bytes()
+    cut.write_bytes(data[: len(data) // 2])
+    code, err = import_model(cut, tmp_path / "lib", capsys)
+    assert code == 1
+    assert f"{cut}: a .safetensors file cut short" in err and "Traceback" not in err
+    assert not (tmp_path / "lib").exists() or not any((tmp_path / "lib").iterdir())
+
+
+def test_models_import_of_our_own_model_file_copies_it_in(tmp_path, tiny_model, capsys):
+    from chroma_desk.models.checkpoint import load_model
+
+    code, err = import_model(tiny_model, tmp_path / "lib", capsys)
+    assert code == 0, err
+    assert load_model(tmp_path / "lib" / tiny_model.name).card.name == "tiny-lite"
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "said"),
+    [
+        ("notes.pth", b"weights: lots of them\n", "a text file, not a model file"),
+        ("photo.pth", None, "a PNG picture, not a model file"),
+        ("empty.pth", b"", "the file is empty"),
+        ("photos.pth", "zip", "a zip archive, not a PyTorch checkpoint"),
+    ],
+    ids=["text-file", "png", "empty", "plain-zip"],
+)
+def test_models_import_of_a_non_model_file_says_what_it_is(name, content, said, tmp_path, capsys):
+    path = tmp_path / name
+    if content is None:
+        Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(path, format="PNG")
+    elif content == "zip":
+        import zipfile
+
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr("holiday/0001.jpg", b"not really")
+    else:
+        path.write_bytes(content)
+    code, err = import_model(path, tmp_path / "lib", capsys)
+    assert code == 1
+    assert f"{path}: {said}" in err
+    assert "run code" not in err and "Traceback" not in err
+
+
+def test_models_import_refuses_a_zip_bomb_pth_before_unpacking(tmp_path, capsys):
+    """A small .pth whose zip index declares 256 MB: refused from the index alone."""
+    import zipfile
+
+    bomb = tmp_path / "bomb.pth"
+    torch.save({"w": torch.zeros(4)}, bomb)
+    with zipfile.ZipFile(bomb, "a", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+        with zf.open("bomb/data/99", "w", force_zip64=True) as entry:
+            chunk = bytes(1 << 20)
+            for _ in range(256):
+                entry.write(chunk)
+    assert bomb.stat().st_size < 2_000_000
+    code, err = import_model(bomb, tmp_path / "lib", capsys)
+    assert code == 1
+    assert f"{bomb}: refused" in err and "would unpack to" in err
+    assert "weights_only" not in err and "Traceback" not in err

@@ -171,6 +171,7 @@ def _info(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
+    from chroma_desk.models import file_kind
     from chroma_desk.models.library import user_dir
     from chroma_desk.models.official import import_official
 
@@ -178,9 +179,22 @@ def _import(args: argparse.Namespace) -> int:
     if not src.is_file():
         raise ModelFileError(f"{src}: no such file")
     dest = Path(args.into) if args.into else user_dir()
-    path = import_official(src, dest)
+    if file_kind.kind(src) == "safetensors":  # anything else is said what it is, or a .pth
+        path = _import_model_file(src, dest)
+    else:
+        path = import_official(src, dest)
     _report_import(path)
     return EXIT_OK
+
+
+def _import_model_file(src: Path, dest: Path) -> Path:
+    """One of our own model files: checked whole (as when it is used), then copied in."""
+    from chroma_desk.models import file_kind
+    from chroma_desk.models.checkpoint import copy_with_card, load_model
+
+    file_kind.check_safetensors(src)
+    card = load_model(src).card
+    return copy_with_card(src, dest / src.name, card)
 
 
 def _report_import(path: Path) -> None:

@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from chroma_desk.color.bins import AB_GRID
+from chroma_desk.models import file_kind
 from chroma_desk.models.checkpoint import ModelFileError, make_card, save_model
 from chroma_desk.models.preprocessing import AS_PUBLISHED
 from chroma_desk.models.registry import build, spec
@@ -53,9 +54,22 @@ def refusal_reason(exc: BaseException) -> str:
 
 def read_state_dict(path: Path) -> dict[str, torch.Tensor]:
     """A plain state_dict from a .pth file, refusing pickles that try to run code."""
+    found = file_kind.kind(path)  # a photo, a text file, a safetensors file: said so
+    if found == "safetensors":
+        raise ModelFileError(f"{path}: a .safetensors file, not a PyTorch checkpoint")
+    if found == "zip":
+        file_kind.check_torch_zip(path)  # readable, and no zip bomb
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
-    except (pickle.UnpicklingError, RuntimeError, AttributeError, TypeError) as exc:
+    except RuntimeError as exc:
+        if "Weights only load failed" not in str(exc) and not _GLOBAL.search(str(exc)):
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else "RuntimeError"
+            raise ModelFileError(f"{path}: a damaged PyTorch checkpoint ({first})") from exc
+        raise ModelFileError(
+            f"{path}: refused: not plain weights (it may try to run code when loaded): "
+            f"{refusal_reason(exc)}"
+        ) from exc
+    except (pickle.UnpicklingError, AttributeError, TypeError) as exc:
         raise ModelFileError(
             f"{path}: refused: not plain weights (it may try to run code when loaded): "
             f"{refusal_reason(exc)}"
