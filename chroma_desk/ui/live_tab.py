@@ -2,7 +2,8 @@
 
 ``chroma_desk.engine.live.LiveSession`` does the work (always the newest frame: when a frame
 takes longer than the camera's interval, the frames in between are dropped, so the picture
-never lags); a ``LiveWorker`` runs it in a QThread and hands the window finished pictures.
+never lags); ``LiveRun.updates`` runs it on the window's ``GeneratorWorker`` and hands the
+window finished pictures.
 The temperature slider acts on the next frame. With no camera the tab says so plainly, and a
 video file can stand in for one.
 """
@@ -10,11 +11,12 @@ video file can stand in for one.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QObject, QSize, Qt, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -43,6 +45,7 @@ from chroma_desk.ui.icons import icon
 from chroma_desk.ui.model_picker import add_model_controls
 from chroma_desk.ui.state import AppState
 from chroma_desk.ui.video_tab import VIDEO_FILTER, preview_pyramid
+from chroma_desk.ui.worker import GeneratorWorker
 
 FILE_SOURCE = "file"
 
@@ -54,47 +57,32 @@ class LiveUpdate:
     after: ImagePyramid
 
 
-class LiveWorker(QObject):
-    """Opens the source and runs a ``LiveSession`` (in the QThread it is moved to)."""
-
-    frame = Signal(object)  # LiveUpdate
-    failed = Signal(str)
-    stopped = Signal()
+class LiveRun:
+    """Opens the source and runs a ``LiveSession`` (``updates``, in a worker thread); ``stop``
+    is thread-safe and ends the session's loop at the next frame."""
 
     def __init__(self, open_source, model_path: Path, temperature: float) -> None:
-        super().__init__()
         self._open_source = open_source
         self.model_path = model_path
         self.temperature = temperature
         self.session: LiveSession | None = None
         self._stop_requested = False
 
-    @Slot()
-    def run(self) -> None:
+    def updates(self) -> Iterator[LiveUpdate]:
         from chroma_desk.engine.colorizer import Colorizer
 
-        try:
-            source: FrameSource = self._open_source()
-            if self._stop_requested:
-                source.close()
-                return
-            colorizer = Colorizer(self.model_path)
-            self.session = LiveSession(source, colorizer, temperature=self.temperature)
-            if self._stop_requested:
-                self.session.stop()
-            for live in self.session.frames():
-                self.frame.emit(
-                    LiveUpdate(live, preview_pyramid(live.before), preview_pyramid(live.after))
-                )
-        except CameraError as exc:
-            self.failed.emit(str(exc))
-        except Exception as exc:  # noqa: BLE001 - shown in the tab, never a crash
-            self.failed.emit(f"{type(exc).__name__}: {exc}")
-        finally:
-            self.stopped.emit()
+        source: FrameSource = self._open_source()
+        if self._stop_requested:
+            source.close()
+            return
+        colorizer = Colorizer(self.model_path)
+        self.session = LiveSession(source, colorizer, temperature=self.temperature)
+        if self._stop_requested:
+            self.session.stop()
+        for live in self.session.frames():
+            yield LiveUpdate(live, preview_pyramid(live.before), preview_pyramid(live.after))
 
     def stop(self) -> None:
-        """Thread-safe: ends the session's loop at the next frame."""
         self._stop_requested = True
         if self.session is not None:
             self.session.stop()
@@ -116,8 +104,8 @@ class LiveTab(QWidget):
         self.output_folder = Path(settings.get_folder("folders/live", settings.pictures_dir()))
         self.latest: LiveFrame | None = None
         self.frames_shown = 0
-        self._thread: QThread | None = None
-        self._worker: LiveWorker | None = None
+        self._worker: GeneratorWorker | None = None
+        self._run: LiveRun | None = None
         self._build()
         state.temperatureChanged.connect(self._temperature_changed)
         state.modelChanged.connect(self._model_changed)
@@ -245,7 +233,11 @@ class LiveTab(QWidget):
 
     @property
     def running(self) -> bool:
-        return self._thread is not None
+        return self._worker is not None
+
+    @property
+    def session(self) -> LiveSession | None:
+        return self._run.session if self._run is not None else None
 
     def toggle(self) -> None:
         if self.running:
@@ -268,15 +260,14 @@ class LiveTab(QWidget):
         self.latest = None
         self.view.set_message(None)
         self.view.set_busy("Opening the camera\N{HORIZONTAL ELLIPSIS}")
-        self._worker = LiveWorker(opener, Path(self.state.model_path), self.state.temperature)
-        self._thread = QThread(self)
-        self._thread.setObjectName("chroma-live-worker")
-        self._worker.moveToThread(self._thread)
-        self._thread.started.connect(self._worker.run)
-        self._worker.frame.connect(self._on_frame)
-        self._worker.failed.connect(self._on_failed)
-        self._worker.stopped.connect(self._on_stopped)
-        self._thread.start()
+        self._run = LiveRun(opener, Path(self.state.model_path), self.state.temperature)
+        self._worker = GeneratorWorker(
+            self._run.updates, on_stop=self._run.stop, name="chroma-live-worker"
+        )
+        self._worker.yielded.connect(self._on_frame)
+        self._worker.errored.connect(self._on_error)
+        self._worker.finished.connect(self._on_stopped)
+        self._worker.start()
         self._update_controls()
         self.busyChanged.emit(True)
         return True
@@ -290,14 +281,11 @@ class LiveTab(QWidget):
     def _join(self) -> None:
         if self.record_button.isChecked():
             self.record_button.setChecked(False)  # finishes and keeps the file
-        thread, self._thread = self._thread, None
         worker, self._worker = self._worker, None
+        self._run = None
         if worker is not None:
             worker.stop()
-        if thread is not None:
-            thread.quit()
-            thread.wait()
-            thread.deleteLater()
+            worker.wait()
         self.view.set_busy(None)
         self._update_controls()
         self.busyChanged.emit(False)
@@ -322,6 +310,12 @@ class LiveTab(QWidget):
         if self.frames_shown == 1:
             self._update_controls()
 
+    @Slot(object)
+    def _on_error(self, exc: BaseException) -> None:
+        self._on_failed(
+            str(exc) if isinstance(exc, CameraError) else f"{type(exc).__name__}: {exc}"
+        )
+
     @Slot(str)
     def _on_failed(self, text: str) -> None:
         title = "No camera found" if "No camera" in text else "The live view stopped"
@@ -331,13 +325,13 @@ class LiveTab(QWidget):
 
     @Slot()
     def _on_stopped(self) -> None:
-        if self._thread is not None:
+        if self._worker is not None:
             QTimer.singleShot(0, self._join)
 
     def _temperature_changed(self, value: float) -> None:
-        worker = self._worker
-        if worker is not None and worker.session is not None:
-            worker.session.temperature = value  # read by the next frame
+        session = self.session
+        if session is not None:
+            session.temperature = value  # read by the next frame
 
     def _model_changed(self, _path: Path) -> None:
         if self.running:  # the new model takes over at once
@@ -382,8 +376,7 @@ class LiveTab(QWidget):
         return path
 
     def _record_toggled(self, on: bool) -> None:
-        worker = self._worker
-        session = worker.session if worker is not None else None
+        session = self.session
         if on:
             if session is None or session.latest is None:
                 self.record_button.setChecked(False)
@@ -419,6 +412,9 @@ class LiveTab(QWidget):
             self.stats.setText("")
 
     # -- the window's hooks -------------------------------------------------------------------
+
+    def confirm_close(self) -> bool:
+        return True  # a recording in progress is finished and kept by shutdown
 
     def shutdown(self) -> None:
         self.stop()

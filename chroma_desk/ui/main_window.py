@@ -1,18 +1,16 @@
 """The main window: tabs (Photos first), menus, drop anywhere, the status bar, settings.
 
-Other tabs plug in by module: when ``chroma_desk/ui/<module>.py`` imports and has the class,
-``Class(state: AppState)`` becomes a tab. A tab may also define:
-
-- ``confirm_close() -> bool``: asked before the window closes (False keeps it open);
-- ``shutdown()``: called once when the window closes, to stop its workers and threads.
+The tabs after Photos are ``EXTRA_TABS``, imported like any module (an import error is an
+error, not a missing tab). Every tab keeps one protocol (``chroma_desk.ui.tab.Tab``):
+``Class(state: AppState)``; ``message(str, int)`` for the status bar; ``busyChanged(bool)``
+while its background work runs (on the window's ``GeneratorWorker``); ``confirm_close() ->
+bool`` asked before the window closes; ``shutdown()`` once when it closes, to stop its work.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import QByteArray, QMimeData, QSize, Qt, QTimer
 from PySide6.QtGui import (
@@ -48,36 +46,27 @@ from chroma_desk.media.images import IMAGE_SUFFIXES
 from chroma_desk.models import library
 from chroma_desk.models.checkpoint import ModelFileError, read_card
 from chroma_desk.ui import settings
+from chroma_desk.ui.about import AboutDialog
 from chroma_desk.ui.desktop import open_with_system
 from chroma_desk.ui.icons import app_icon, icon
+from chroma_desk.ui.live_tab import LiveTab
 from chroma_desk.ui.photo_edit import shortcuts_html
 from chroma_desk.ui.photos_tab import PhotosTab
 from chroma_desk.ui.state import AppState
+from chroma_desk.ui.tab import Tab
 from chroma_desk.ui.theme import THEMES, apply_theme
+from chroma_desk.ui.training_tab import TrainingTab
+from chroma_desk.ui.video_tab import VideoTab
 
 log = logging.getLogger(__name__)
 
 APP_TITLE = "Chroma Desk"
-# (module, class, tab label, icon name): added when the module imports
-OPTIONAL_TABS = (
-    ("chroma_desk.ui.video_tab", "VideoTab", "Video", "film"),
-    ("chroma_desk.ui.live_tab", "LiveTab", "Live", "camera"),
-    ("chroma_desk.ui.training_tab", "TrainingTab", "Training", "chart"),
+# (class, tab label, icon name), after Photos
+EXTRA_TABS: tuple[tuple[type[Tab], str, str], ...] = (
+    (VideoTab, "Video", "film"),
+    (LiveTab, "Live", "camera"),
+    (TrainingTab, "Training", "chart"),
 )
-
-
-def _import_optional(module_name: str, attribute: str) -> Any | None:
-    """The class when its module exists and imports; None (logged if broken) otherwise."""
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name != module_name:
-            log.warning("%s is not available: %s", module_name, exc)
-        return None
-    except ImportError as exc:
-        log.warning("%s is not available: %s", module_name, exc)
-        return None
-    return getattr(module, attribute, None)
 
 
 def initial_state() -> AppState:
@@ -165,18 +154,14 @@ class MainWindow(QMainWindow):
         self.tabs.setIconSize(QSize(16, 16))
         self.photos = PhotosTab(self.state, self.tabs)
         self.tabs.addTab(self.photos, icon("photo"), "Photos")
-        self.extra_tabs: dict[str, QWidget] = {}
-        for module_name, class_name, label, icon_name in OPTIONAL_TABS:
-            cls = _import_optional(module_name, class_name)
-            if cls is None:
-                continue
-            try:
-                tab = cls(self.state)
-            except Exception:
-                log.exception("the %s tab could not be created", label)
-                continue
+        self.extra_tabs: dict[str, Tab] = {}
+        for cls, label, icon_name in EXTRA_TABS:
+            tab = cls(self.state)
             self.tabs.addTab(tab, icon(icon_name), label)
             self.extra_tabs[label] = tab
+            message = getattr(tab, "message", None)  # the Training tab has no status lines
+            if message is not None:
+                message.connect(self._show_message)
         self.setCentralWidget(self.tabs)
         self.tabs.currentChanged.connect(self._tab_changed)
 
@@ -271,10 +256,8 @@ class MainWindow(QMainWindow):
         keys.triggered.connect(self.show_shortcuts)
         self.act_shortcuts = keys
         help_menu.addSeparator()
-        about_cls = _import_optional("chroma_desk.ui.about", "AboutDialog")
-        if about_cls is not None:
-            about = help_menu.addAction(f"&About {APP_TITLE}")
-            about.triggered.connect(lambda: about_cls(self).exec())
+        about = help_menu.addAction(f"&About {APP_TITLE}")
+        about.triggered.connect(lambda: AboutDialog(self).exec())
         about_qt = help_menu.addAction("About &Qt")
         about_qt.triggered.connect(QApplication.aboutQt)
 
@@ -476,24 +459,17 @@ class MainWindow(QMainWindow):
         self.photos.save_settings()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
-        for label, tab in self.extra_tabs.items():
-            confirm = getattr(tab, "confirm_close", None)
-            if callable(confirm):
-                try:
-                    if not confirm():
-                        event.ignore()
-                        return
-                except Exception:
-                    log.exception("the %s tab failed while asked to close", label)
+        for tab in self.extra_tabs.values():
+            if not tab.confirm_close():
+                event.ignore()
+                return
         self.save_settings()
         self.photos.shutdown()
         for label, tab in self.extra_tabs.items():
-            shutdown = getattr(tab, "shutdown", None)
-            if callable(shutdown):
-                try:
-                    shutdown()
-                except Exception:
-                    log.exception("the %s tab failed to shut down", label)
+            try:
+                tab.shutdown()
+            except Exception:  # one tab's failure must not keep the others' threads running
+                log.exception("the %s tab failed to shut down", label)
         event.accept()
 
     def show_error(self, title: str, text: str) -> None:

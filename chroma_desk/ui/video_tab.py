@@ -1,20 +1,21 @@
 """The Video tab: open or drop a clip, see its facts, colourize it with a live before/after.
 
-The job is ``chroma_desk.engine.video.VideoJob`` (a plain generator of progress) run by a
-``VideoWorker`` in a QThread; the worker turns each report's preview frames into
-``ImagePyramid``s off the GUI thread, so the window only swaps pictures in and stays responsive.
+The job is ``chroma_desk.engine.video.VideoJob`` (a plain generator of progress) run by the
+window's ``GeneratorWorker`` on its own QThread; ``video_updates`` turns each report's preview
+frames into ``ImagePyramid``s off the GUI thread, so the window only swaps pictures in and stays responsive.
 Pause, resume and cancel go straight to the job (thread-safe events).
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 import numpy as np
-from PySide6.QtCore import QObject, QSignalBlocker, QSize, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QSignalBlocker, QSize, Qt, Signal, Slot
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -53,6 +54,7 @@ from chroma_desk.ui.desktop import open_with_system
 from chroma_desk.ui.icons import icon
 from chroma_desk.ui.model_picker import add_model_controls
 from chroma_desk.ui.state import AppState
+from chroma_desk.ui.worker import GeneratorWorker
 
 PREVIEW_LONG_SIDE = 960  # preview frames are reduced to this before they reach the window
 VIDEO_FILTER = "Videos ({})".format(" ".join(f"*{s}" for s in sorted(VIDEO_SUFFIXES)))
@@ -85,36 +87,23 @@ class VideoUpdate:
     after: ImagePyramid | None
 
 
-class VideoWorker(QObject):
-    """Runs a ``VideoJob`` (in the QThread it is moved to), reporting through signals."""
+def video_updates(job: VideoJob, rotation: int = 0) -> Iterator[VideoUpdate]:
+    """The job's progress with its preview frames made into pyramids (in the worker thread);
+    returns the job's result."""
+    last_index = -2
+    for report in job.run():
+        before = after = None
+        if report.after is not None and report.frame_index != last_index:
+            last_index = report.frame_index
+            before = preview_pyramid(report.before, rotation)
+            after = preview_pyramid(report.after, rotation)
+        yield VideoUpdate(report, before, after)
+    return job.result
 
-    progress = Signal(object)  # VideoUpdate
-    finished = Signal(object)  # VideoResult
-    failed = Signal(str)
 
-    def __init__(self, job: VideoJob, rotation: int = 0) -> None:
-        super().__init__()
-        self.job = job
-        self.rotation = rotation
-
-    @Slot()
-    def run(self) -> None:
-        last_index = -2
-        try:
-            for report in self.job.run():
-                before = after = None
-                if report.after is not None and report.frame_index != last_index:
-                    last_index = report.frame_index
-                    before = preview_pyramid(report.before, self.rotation)
-                    after = preview_pyramid(report.after, self.rotation)
-                self.progress.emit(VideoUpdate(report, before, after))
-        except VideoError as exc:
-            self.failed.emit(str(exc))
-            return
-        except Exception as exc:  # noqa: BLE001 - shown to the user, never a crash
-            self.failed.emit(f"{type(exc).__name__}: {exc}")
-            return
-        self.finished.emit(self.job.result)
+def error_text(exc: BaseException) -> str:
+    """What the tab says about a failure: the message alone for a video error."""
+    return str(exc) if isinstance(exc, VideoError) else f"{type(exc).__name__}: {exc}"
 
 
 class VideoTab(QWidget):
@@ -135,8 +124,7 @@ class VideoTab(QWidget):
         self.job: VideoJob | None = None
         self.result: VideoResult | None = None
         self.last_progress: VideoProgress | None = None
-        self._thread: QThread | None = None
-        self._worker: VideoWorker | None = None
+        self._worker: GeneratorWorker | None = None
         self._started_at = 0.0
         self.setAcceptDrops(True)
         self._build()
@@ -431,7 +419,7 @@ class VideoTab(QWidget):
 
     @property
     def running(self) -> bool:
-        return self._thread is not None
+        return self._worker is not None
 
     def settings_for_job(self) -> VideoSettings:
         start = self.start_spin.value()
@@ -487,19 +475,21 @@ class VideoTab(QWidget):
         self.job = VideoJob(
             self.info.path, output, Path(self.state.model_path), self.settings_for_job()
         )
-        self._worker = VideoWorker(self.job, self.info.rotation)
-        self._thread = QThread(self)
-        self._thread.setObjectName("chroma-video-worker")
-        self._worker.moveToThread(self._thread)
-        self._thread.started.connect(self._worker.run)
-        self._worker.progress.connect(self._on_progress)
-        self._worker.finished.connect(self._on_finished)
-        self._worker.failed.connect(self._on_failed)
+        self._worker = GeneratorWorker(
+            video_updates,
+            self.job,
+            self.info.rotation,
+            on_stop=self.job.cancel,
+            name="chroma-video-worker",
+        )
+        self._worker.yielded.connect(self._on_progress)
+        self._worker.returned.connect(self._on_finished)
+        self._worker.errored.connect(lambda exc: self._on_failed(error_text(exc)))
         self._started_at = time.monotonic()
         self.stats.setText("Loading the model\N{HORIZONTAL ELLIPSIS}")
         self.open_result_button.hide()
         self.view.set_busy("Starting\N{HORIZONTAL ELLIPSIS}")
-        self._thread.start()
+        self._worker.start()
         self._update_controls()
         self.busyChanged.emit(True)
         return True
@@ -561,12 +551,9 @@ class VideoTab(QWidget):
             self.view.set_after(update.after)
 
     def _finish_thread(self) -> None:
-        thread, self._thread = self._thread, None
-        self._worker = None
-        if thread is not None:
-            thread.quit()
-            thread.wait()
-            thread.deleteLater()
+        worker, self._worker = self._worker, None
+        if worker is not None:
+            worker.wait()
         self.view.set_busy(None)
         with QSignalBlocker(self.pause_button):
             self.pause_button.setChecked(False)
@@ -640,9 +627,7 @@ class VideoTab(QWidget):
 
     def shutdown(self) -> None:
         """Cancel a running job and wait for its thread (the window is closing)."""
-        if self.job is not None and self.running:
-            self.job.cancel()
-        thread, self._thread = self._thread, None
-        if thread is not None:
-            thread.quit()
-            thread.wait()
+        worker, self._worker = self._worker, None
+        if worker is not None:
+            worker.stop()
+            worker.wait()

@@ -133,10 +133,10 @@ def photos(tmp_path) -> list[Path]:
 
 @pytest.fixture
 def photos_only(monkeypatch):
-    """The window without the optional tabs (their own tests cover them)."""
+    """The window without the tabs after Photos (their own tests cover them)."""
     from chroma_desk.ui import main_window
 
-    monkeypatch.setattr(main_window, "OPTIONAL_TABS", ())
+    monkeypatch.setattr(main_window, "EXTRA_TABS", ())
 
 
 @pytest.fixture

@@ -349,12 +349,8 @@ def test_model_card_dialog_shows_the_card(qtbot, tiny_model):
     assert "{" not in text and "None" not in text  # a page, not a dump
 
 
-def test_optional_tabs_plug_in_when_their_module_imports(
-    no_threads_left, qtbot, qloop, monkeypatch, tiny_model
-):
-    import sys
-    import types
-
+def test_tabs_keep_one_protocol(no_threads_left, qtbot, qloop, monkeypatch, tiny_model):
+    from PySide6.QtCore import Signal
     from PySide6.QtWidgets import QLabel
 
     from chroma_desk.ui import main_window
@@ -363,33 +359,25 @@ def test_optional_tabs_plug_in_when_their_module_imports(
     calls = []
 
     class VideoTab(QLabel):
+        message = Signal(str, int)
+        busyChanged = Signal(bool)
+
         def __init__(self, state):
             super().__init__("video")
             assert isinstance(state, AppState)
+            self.may_close = False
+
+        def confirm_close(self):
+            calls.append("confirm")
+            return self.may_close
 
         def shutdown(self):
             calls.append("shutdown")
 
-    class AboutDialog:
-        def __init__(self, parent):
-            pass
-
-    fake = types.ModuleType("chroma_desk.ui.video_tab")
-    fake.VideoTab = VideoTab
-    about = types.ModuleType("chroma_desk.ui.about")
-    about.AboutDialog = AboutDialog
-    monkeypatch.setitem(sys.modules, "chroma_desk.ui.video_tab", fake)
-    monkeypatch.setitem(sys.modules, "chroma_desk.ui.about", about)
-    monkeypatch.setattr(
-        main_window,
-        "OPTIONAL_TABS",
-        (
-            ("chroma_desk.ui.video_tab", "VideoTab", "Video", "film"),
-            ("chroma_desk.ui.no_such_tab_module", "NoTab", "Missing", "chart"),
-        ),
-    )
+    monkeypatch.setattr(main_window, "EXTRA_TABS", ((VideoTab, "Video", "film"),))
     window = main_window.MainWindow(AppState(tiny_model))
     qtbot.addWidget(window)
+    window.show()
     labels = [window.tabs.tabText(i) for i in range(window.tabs.count())]
     assert labels == ["Photos", "Video"]
     help_menu = window.find_menu("Help")
@@ -397,10 +385,15 @@ def test_optional_tabs_plug_in_when_their_module_imports(
     # the Photos view shortcuts (Space...) only act on the Photos tab
     window.tabs.setCurrentIndex(1)
     assert not window.photos.act_toggle.isEnabled()
+    tab = window.extra_tabs["Video"]
+    tab.message.emit("a line from the video tab", 5000)
+    assert window.statusBar().currentMessage() == "a line from the video tab"
     window.tabs.setCurrentIndex(0)
     assert window.photos.act_toggle.isEnabled()
+    assert not window.close() and calls == ["confirm"]  # the tab said no: still open
+    tab.may_close = True
     window.close()
-    assert calls == ["shutdown"]
+    assert calls == ["confirm", "confirm", "shutdown"]
 
 
 def test_export_all_writes_every_photo_lists_failures_and_never_replaces_originals(

@@ -184,7 +184,7 @@ def test_live_tab_with_a_file_as_camera(qtbot, live_tab, state, clip, tmp_path):
     assert live_tab.snapshot_button.isEnabled()
 
     state.set_temperature(0.2)  # applies to the next frame
-    assert live_tab._worker.session.temperature == pytest.approx(0.2)
+    assert live_tab.session.temperature == pytest.approx(0.2)
 
     with qtbot.waitSignal(live_tab.snapshotSaved, timeout=10_000) as shot:
         live_tab.snapshot()
