@@ -9,6 +9,9 @@ window under Xvfb:
     QT_QPA_PLATFORM=xcb xvfb-run -s "-screen 0 1920x1200x24" .venv/bin/python \
         scripts/screenshots.py --size 1024x700 --name photos-1024x700 --themes light
 
+Hint mode with the colour chooser open (docs/screenshot-hints-dark.png), the same way with
+``--show riders --hints docs/screenshot-hints.json --size 1600x1000 --name hints``.
+
 Offscreen, with settings and the user's models folder in a temporary folder, so nothing of the
 person running it shows up. Photos: a few from ../shared/datasets/val when it is there, and
 skimage.data's, all turned gray first (the cameraman is gray to begin with). The model is the
@@ -76,6 +79,26 @@ def fallback_model(folder: Path) -> Path:
     return save_model(folder / "untrained-demo.safetensors", build("lite-unet", **args), card)
 
 
+async def show_hints(tab, path: Path) -> None:
+    """Hint mode with the points of ``path``, their colours shown, the chooser on the last."""
+    from chroma_desk.engine.hints import load_hints
+    from chroma_desk.ui.hint_chooser import remember_colour
+
+    editor = tab.hint_mode.editor
+    while not editor.ready:
+        await asyncio.sleep(0.05)
+    tab.hint_mode.act_toggle.trigger()
+    for hint in load_hints(path):
+        editor.add(hint.x, hint.y, hint.rgb)
+        editor.resize(len(editor.hints) - 1, hint.size)
+        remember_colour(hint.rgb)  # as if chosen: the chooser lists them as recently used
+    runs = editor.runs
+    while editor.runs == runs:
+        await asyncio.sleep(0.05)
+    editor.open_chooser(len(editor.hints) - 1)
+    await asyncio.sleep(1.5)  # the suggestions and the full render
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", help="model name or file (default: the bundled default)")
@@ -85,6 +108,12 @@ def main() -> int:
     parser.add_argument("--split", type=float, default=0.5, help="divider position, 0..1")
     parser.add_argument("--themes", nargs="*", default=["dark", "light"])
     parser.add_argument("--name", default="main", help="docs/screenshot-NAME-THEME.png")
+    parser.add_argument(
+        "--hints",
+        metavar="FILE.json",
+        help="hint mode on the shown photo with these points (the hint file format), the "
+        "colour chooser open on the last one",
+    )
     args = parser.parse_args()
     width, height = (int(v) for v in args.size.split("x"))
 
@@ -134,6 +163,8 @@ def main() -> int:
             await asyncio.sleep(0.05)
         tab.view.set_split(args.split)
         tab.list.setFocus()
+        if args.hints:
+            await show_hints(tab, Path(args.hints))
         await asyncio.sleep(0.3)
         out_dir = Path(args.out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)

@@ -10,13 +10,14 @@ True when a colour is settled (a swatch click, the picker released).
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -35,7 +36,7 @@ from chroma_desk.ui import settings
 
 RECENT_KEY = "hints/recent"
 MAX_RECENT = 8
-PICKER_SIZE = 168
+PICKER_SIZE = 200
 SWATCH = 26
 RGB = tuple[int, int, int]
 
@@ -182,10 +183,12 @@ class HintChooser(QFrame):
         )
         self.lightness = 50.0
         layout = QVBoxLayout(self)
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetFixedSize)  # follows its contents
         layout.setContentsMargins(12, 10, 12, 12)
         layout.setSpacing(6)
         top = QHBoxLayout()
         self.title = QLabel("Colour here", self)
+        self.title.setMinimumWidth(PICKER_SIZE - 64)
         self.title.setStyleSheet("font-weight: 600;")
         top.addWidget(self.title, 1)
         self.remove_button = QToolButton(self)
@@ -204,6 +207,7 @@ class HintChooser(QFrame):
         self.suggested_label = self._caption("Suggested by the model", layout)
         self.suggested = QGridLayout()
         self.suggested.setSpacing(4)
+        self.suggested.setColumnStretch(6, 1)  # swatches from the left
         layout.addLayout(self.suggested)
         self._caption("Any colour at this lightness", layout)
         self.picker = AbPicker(self)
@@ -212,6 +216,7 @@ class HintChooser(QFrame):
         self.recent_label = self._caption("Recently used", layout)
         self.recent = QGridLayout()
         self.recent.setSpacing(4)
+        self.recent.setColumnStretch(6, 1)
         layout.addLayout(self.recent)
         self.swatches: list[Swatch] = []  # suggested, then recent (tests)
         self.hide()
@@ -221,9 +226,6 @@ class HintChooser(QFrame):
         label.setStyleSheet("color: palette(placeholder-text); font-size: 11px;")
         layout.addWidget(label)
         return label
-
-    def sizeHint(self) -> QSize:  # noqa: N802
-        return QSize(PICKER_SIZE + 26, super().sizeHint().height())
 
     # -- filling ------------------------------------------------------------------------------
 
@@ -237,6 +239,7 @@ class HintChooser(QFrame):
         """Fill for a point of ``lightness`` and show beside ``anchor`` (parent coordinates)."""
         self.lightness = float(lightness)
         self.title.setText(f"Colour here  ·  L {self.lightness:.0f}")
+        self.title.setToolTip("The place's lightness (CIE L, 0-100) stays; only its colour changes")
         self.picker.set_lightness(self.lightness)
         self.set_current(current)
         self.set_suggestions(suggestions)
@@ -276,7 +279,7 @@ class HintChooser(QFrame):
         """Beside ``anchor``: to its right when there is room, else to its left; inside the
         parent."""
         parent = self.parentWidget()
-        size = self.sizeHint().expandedTo(self.size())
+        size = self.sizeHint()
         gap = 18
         x = anchor.x() + gap
         if x + size.width() > parent.width() - 8:

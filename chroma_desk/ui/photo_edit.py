@@ -119,6 +119,10 @@ EXTRA_KEYS = (
     ("Drag", "Move the photo (when zoomed in); in split view, the divider"),
     ("Double-click", "100% at the pointer, or back to fit"),
     ("Arrow keys", "Move the zoomed photo"),
+    ("Click (hint mode)", "Add a colour point and choose its colour"),
+    ("Drag a point", "Move it"),
+    ("Wheel over a point", "Make it larger or smaller"),
+    ("Right-click a point, Delete", "Remove it"),
 )
 
 
