@@ -187,3 +187,22 @@ def test_video_with_a_broken_card_exits_non_zero_and_writes_nothing(
     assert code != 0 and str(model) in err and "l_scale" in err
     assert not out.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["film.mp4", "l0.safetensors"]
+
+
+def test_working_size_override_outside_the_model_range_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A size under the model's stride or over 4096 is refused like a card's working_size, by
+    the engine and (with the command line's own checks first) by `colorize --size`."""
+    from chroma_desk.engine.colorizer import Colorizer
+
+    model = write_raw(tmp_path / "m.safetensors", json.dumps(tiny_card().to_dict()))
+    for size in (0, 8, 100_000):
+        with pytest.raises(ValueError, match=f"working size {size} is outside 16..4096"):
+            Colorizer(model, device="cpu", working_size=size)
+    photo = _gray_photo(tmp_path)
+    for size in ("0", "100000"):
+        code = main(["colorize", str(photo), "--model", str(model), "--size", size, "-q"])
+        err = capsys.readouterr().err
+        assert code != 0 and size in err and "size" in err and "Traceback" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.safetensors", "portrait.png"]

@@ -81,7 +81,7 @@ def plan_rows(
                 t = (
                     temperatures[0]
                     if temperatures
-                    else float(card.get("default_temperature", 0.38))
+                    else float(card.get("default_temperature", PAPER_TEMPERATURE))
                 )
             rows += [RowSpec(i, t, t is not None, int(n)) for n in hints]
         return rows

@@ -14,11 +14,12 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from chroma_desk.color.scaling import PAPER_TEMPERATURE as PAPER_TEMPERATURE
+
 AB_GRID = 10
 SOFT_NEIGHBOURS = 5
 SOFT_SIGMA = 5.0
 REBALANCE_LAMBDA = 0.5
-PAPER_TEMPERATURE = 0.38
 MODE_TEMPERATURE = 1e-3  # at or below this, the annealed mean is the mode (argmax bin)
 
 

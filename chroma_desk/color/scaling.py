@@ -3,6 +3,10 @@
 These are the constants of Zhang et al. and pix2pix. One object holds them; the trainer, the
 engine and the model card all use it (a card may record other values, and the engine then uses
 those). The methods work on numpy arrays and torch tensors alike.
+
+``PAPER_TEMPERATURE`` is the softmax temperature of the same paper's annealed mean, the default
+for a classification model whose card names none. This module imports nothing heavy, so the
+command line's argument parsing can use it.
 """
 
 from __future__ import annotations
@@ -11,6 +15,8 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 T = TypeVar("T")
+
+PAPER_TEMPERATURE = 0.38
 
 
 @dataclass(frozen=True)

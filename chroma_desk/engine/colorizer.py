@@ -40,6 +40,7 @@ from chroma_desk.color.lab import (
 )
 from chroma_desk.engine.hints import Hint, HintError, check_inside, hint_maps
 from chroma_desk.models import preprocessing as preprocessing_module
+from chroma_desk.models.card import MAX_WORKING_SIZE
 from chroma_desk.models.checkpoint import LoadedModel, load_model
 
 
@@ -143,7 +144,12 @@ class Colorizer:
         card = self.model.card
         self.kind: str = card.kind
         self.stride: int = card.stride
-        self.working_size: int = int(working_size or card.working_size)
+        if working_size is not None and not card.stride <= working_size <= MAX_WORKING_SIZE:
+            raise ValueError(
+                f"working size {working_size} is outside {card.stride}..{MAX_WORKING_SIZE} "
+                f"for model {self.model.name!r}"
+            )
+        self.working_size: int = working_size or card.working_size
         self.scaling = card.scaling
         # "rgb": the network predicts sRGB in [0, 1] (rgb-autoencoder); only its ab is used
         self.output_space: str = card.output_space

@@ -17,10 +17,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from chroma_desk.color.scaling import PAPER_TEMPERATURE
+
 AS_PUBLISHED = "as-published"
 KEEP_ASPECT = "keep-aspect"
 MODES = (AS_PUBLISHED, KEEP_ASPECT)
-ANNEALED_TEMPERATURE = 0.38  # the paper's default: the app's own choice for ECCV16
+ANNEALED_TEMPERATURE = PAPER_TEMPERATURE  # the app's own choice for ECCV16
 
 DESCRIPTIONS = {
     AS_PUBLISHED: "as published: the photo squashed to a square at the working size "
