@@ -27,7 +27,6 @@ from chroma_desk.color.lab import rgb_to_lab
 from chroma_desk.engine.hint_colours import (
     AB_EXTENT,
     Suggestion,
-    ab_plane,
     lab_rgb8,
     plane_ab,
     to_displayable,
@@ -70,6 +69,7 @@ class Swatch(QToolButton):
         self.setToolTip(f"{tip}\n{hex_rgb(rgb)}")
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.setAutoRaise(True)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
 
     def paintEvent(self, _event) -> None:  # noqa: N802
         p = QPainter(self)
@@ -100,16 +100,21 @@ class AbPicker(QWidget):
         self._buffer: np.ndarray | None = None
 
     def set_lightness(self, lightness: float) -> None:
+        """A new point: its lightness; the plane follows with ``set_plane`` (made off the GUI
+        thread, see ``hint_colours.ab_plane``)."""
+        if abs(lightness - self.lightness) > 0.5:
+            self._image, self._buffer = QImage(), None
         self.lightness = float(lightness)
-        rgb, mask = ab_plane(self.lightness, PICKER_SIZE)
-        rgba = np.zeros((PICKER_SIZE, PICKER_SIZE, 4), dtype=np.uint8)
+        self.update()
+
+    def set_plane(self, rgb: np.ndarray, mask: np.ndarray) -> None:
+        """The ab plane at this lightness: colours (size, size, 3) and which are displayable."""
+        rgba = np.zeros((*mask.shape, 4), dtype=np.uint8)
         rgba[..., :3] = rgb
         rgba[..., 3] = np.where(mask, 255, 0)
         self._buffer = np.ascontiguousarray(rgba)
-        self._image = QImage(
-            self._buffer.data, PICKER_SIZE, PICKER_SIZE, PICKER_SIZE * 4,
-            QImage.Format.Format_RGBA8888,
-        )  # fmt: skip
+        h, w = mask.shape
+        self._image = QImage(self._buffer.data, w, h, w * 4, QImage.Format.Format_RGBA8888)
         self.update()
 
     def set_marker(self, ab: tuple[float, float] | None) -> None:
@@ -130,7 +135,8 @@ class AbPicker(QWidget):
         clip.addRoundedRect(QRectF(self.rect()), 8, 8)
         p.setClipPath(clip)
         p.fillRect(self.rect(), QColor(40, 42, 48))
-        p.drawImage(self.rect(), self._image)
+        if not self._image.isNull():
+            p.drawImage(self.rect(), self._image)
         centre = self.position_of(0.0, 0.0)
         p.setPen(QPen(QColor(255, 255, 255, 70), 1, Qt.PenStyle.DotLine))
         p.drawLine(QPointF(centre.x(), 0), QPointF(centre.x(), PICKER_SIZE))
@@ -219,6 +225,8 @@ class HintChooser(QFrame):
         self.recent.setColumnStretch(6, 1)
         layout.addLayout(self.recent)
         self.swatches: list[Swatch] = []  # suggested, then recent (tests)
+        for child in (self, self.remove_button, close, self.picker):
+            child.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Delete and Esc stay with the view
         self.hide()
 
     def _caption(self, text: str, layout: QVBoxLayout) -> QLabel:
@@ -249,6 +257,13 @@ class HintChooser(QFrame):
         self.place(anchor)
         self.show()
         self.raise_()
+
+    def set_colours(
+        self, suggestions: list[Suggestion], plane: tuple[np.ndarray, np.ndarray]
+    ) -> None:
+        """What the worker made for this point: the model's suggestions and the ab plane."""
+        self.set_suggestions(suggestions)
+        self.picker.set_plane(*plane)
 
     def set_suggestions(self, suggestions: list[Suggestion]) -> None:
         self._fill(self.suggested, [(s.rgb, s.label) for s in suggestions])

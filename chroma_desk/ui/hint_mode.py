@@ -40,11 +40,18 @@ from PySide6.QtGui import (
 )
 
 from chroma_desk.engine.colorizer import Colorizer, Prediction
-from chroma_desk.engine.hint_colours import current_ab, lab_rgb8, suggestions, to_displayable
+from chroma_desk.engine.hint_colours import (
+    Suggestion,
+    ab_plane,
+    current_ab,
+    lab_rgb8,
+    suggestions,
+    to_displayable,
+)
 from chroma_desk.engine.hints import Hint
 from chroma_desk.ui.aio import Worker, spawn
 from chroma_desk.ui.compare_view import CompareView
-from chroma_desk.ui.hint_chooser import HintChooser
+from chroma_desk.ui.hint_chooser import PICKER_SIZE, HintChooser
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +64,19 @@ POINT_GRAB = 5  # screen pixels around a point's circle that still grab it
 def default_size(photo_hw: tuple[int, int]) -> float:
     """A new point's side in photo pixels: about 1/80 of the long side, at least 3."""
     return float(max(3, round(max(photo_hw) / 80)))
+
+
+def chooser_colours(
+    colorizer: Colorizer,
+    prediction: Prediction,
+    photo_hw: tuple[int, int],
+    hint: Hint,
+    lightness: float,
+    temperature: float | None,
+) -> tuple[list[Suggestion], tuple[np.ndarray, np.ndarray]]:
+    """Run on the worker: the chooser's suggestions at ``hint`` and its ab plane."""
+    found = suggestions(colorizer, prediction, photo_hw, hint.x, hint.y, lightness, temperature)
+    return found, ab_plane(lightness, PICKER_SIZE)
 
 
 class HintEdit(QUndoCommand):
@@ -332,13 +352,13 @@ class HintEditor(QObject):
         if colorizer is None or base is None or hw is None:
             return
         try:
-            found = await self.worker.run(
-                suggestions, colorizer, base, hw, hint.x, hint.y, lum, self.temperature
+            found, plane = await self.worker.run(
+                chooser_colours, colorizer, base, hw, hint, lum, self.temperature
             )
         except RuntimeError:
             return
         if gen == self.generation and self.selected == index and self.chooser.isVisible():
-            self.chooser.set_suggestions(found)
+            self.chooser.set_colours(found, plane)
             self.chooser.adjustSize()
             self._place_chooser()
 

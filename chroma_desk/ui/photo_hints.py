@@ -181,7 +181,9 @@ class PhotoHints(QObject):
             return
         # keep the small L the list keeps with every prediction, not the full one
         item.prediction = replace(prediction, lightness=item.prediction.lightness)
-        preview = tab.opened.preview_lightness is not None
+        # a quick render first only for a photo much larger than the preview size
+        small = tab.opened.preview_lightness
+        preview = small is not None and tab.opened.lightness.size > 2 * small.size
         tab._request_render(preview=preview)
         if preview:
             self._full_timer.start()

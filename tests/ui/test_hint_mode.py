@@ -94,6 +94,9 @@ def test_click_adds_a_point_that_colours_the_photo_and_every_edit_undoes(
     # the chooser sits beside the point, inside the view
     assert not editor.chooser.geometry().contains(pos)
     assert tab.view.rect().contains(editor.chooser.geometry())
+    # the model's suggestions and the ab plane arrive from the worker
+    qtbot.waitUntil(lambda: len(editor.chooser.swatches) >= 2, timeout=WAIT_MS)
+    assert not editor.chooser.picker._image.isNull()
     # a vivid red from the picker, which offers only colours displayable at this lightness
     lum = editor.lightness_at(saved["x"], saved["y"])
     assert editor.chooser.picker.lightness == pytest.approx(lum)
