@@ -329,3 +329,99 @@ def test_models_import_refuses_a_zip_bomb_pth_before_unpacking(tmp_path, capsys)
     assert code == 1
     assert f"{bomb}: refused" in err and "would unpack to" in err
     assert "weights_only" not in err and "Traceback" not in err
+
+
+# -- evaluate and colorize on folders that fight back -----------------------------------------
+
+
+@pytest.fixture
+def album(tmp_path) -> Path:
+    """Three colour photos, and one of 5x4 pixels (smaller than SSIM's 7x7 window)."""
+    from skimage import data
+
+    folder = tmp_path / "album"
+    folder.mkdir()
+    for name in ("astronaut", "coffee", "chelsea"):
+        Image.fromarray(getattr(data, name)()[::6, ::6]).save(folder / f"{name}.png")
+    Image.fromarray(data.astronaut()[200:204, 200:205]).save(folder / "tiny.png")
+    return folder
+
+
+def test_evaluate_photo_smaller_than_the_ssim_window_leaves_the_table_whole(album, tiny_model):
+    from training.evaluate import evaluate
+
+    result = evaluate([tiny_model], album, workers=1)
+    assert result["photos"] == 4 and not result["skipped"]
+    for row in result["rows"]:
+        assert np.isfinite(row["ssim"]) and 0 < row["ssim"] <= 1  # from the three big photos
+        assert np.isfinite(row["psnr"]) and np.isfinite(row["ciede2000"])
+    big = evaluate([tiny_model], album, workers=1, limit=3)  # sorted: the tiny one is last
+    assert [r["ssim"] for r in big["rows"]] == pytest.approx([r["ssim"] for r in result["rows"]])
+
+
+def unreadable(folder: Path, monkeypatch) -> None:
+    """``folder`` cannot be listed (a chmod 000 folder has no effect on root, who runs CI)."""
+    real = os.scandir
+
+    def scandir(path="."):
+        if Path(path) == folder:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+
+
+def test_evaluate_reports_an_unreadable_subfolder(album, tiny_model, monkeypatch, capsys):
+    from chroma_desk.cli import main
+
+    locked = album / "locked"
+    locked.mkdir()
+    Image.fromarray(np.full((32, 32, 3), 90, np.uint8)).save(locked / "hidden-from-us.png")
+    unreadable(locked, monkeypatch)
+    assert main(["evaluate", "--model", str(tiny_model), "--data", str(album),
+                 "--workers", "1"]) == 0  # fmt: skip
+    err = capsys.readouterr().err
+    assert f"{locked}: cannot read this folder (permission denied)" in err
+
+
+def test_colorize_reports_an_unreadable_subfolder(album, tiny_model, monkeypatch, capsys):
+    from chroma_desk.cli import main
+
+    locked = album / "locked"
+    locked.mkdir()
+    unreadable(locked, monkeypatch)
+    out = album.parent / "out"
+    assert main(["colorize", str(album), "-o", str(out), "--model", str(tiny_model), "-q"]) == 1
+    err = capsys.readouterr().err
+    assert f"{locked}: cannot read this folder (permission denied)" in err
+    assert len(list(out.iterdir())) == 4  # the readable photos were all done
+
+
+def test_permission_error_is_reported_as_such_not_as_a_damaged_image(album, monkeypatch):
+    from chroma_desk.media import images
+    from chroma_desk.media.images import ImageReadError, read_image
+
+    real_open = images.Image.open
+    locked = album / "coffee.png"
+
+    def no_permission(fp, *args, **kwargs):
+        if Path(fp) == locked:
+            raise PermissionError(13, "Permission denied", str(fp))
+        return real_open(fp, *args, **kwargs)
+
+    monkeypatch.setattr(images.Image, "open", no_permission)
+    with pytest.raises(ImageReadError, match="permission denied") as caught:
+        read_image(locked)
+    assert str(locked) in str(caught.value) and "damaged" not in str(caught.value)
+
+
+@pytest.mark.parametrize("suffix", ["../../escape", "/abs", "sub/dir"])
+def test_colorize_suffix_cannot_leave_the_output_folder(suffix, album, tiny_model, capsys):
+    from chroma_desk.cli import main
+
+    out = album.parent / "out"
+    code = main(["colorize", str(album), "-o", str(out), "--model", str(tiny_model),
+                 "--suffix", suffix, "-q"])  # fmt: skip
+    assert code == 2
+    assert "cannot name a folder" in capsys.readouterr().err
+    assert sorted(p.name for p in album.parent.iterdir()) == ["album"]

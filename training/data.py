@@ -75,7 +75,8 @@ def scan_folder(
     known = _read_scan_cache(cache, gray_chroma)
     verdicts: dict[str, list] = {}
     scan = FolderScan()
-    for path in walk_files(folder):
+    unreadable: list[OSError] = []
+    for path in walk_files(folder, errors=unreadable):
         if path.suffix.lower() not in PHOTO_SUFFIXES:
             scan.other.append(path)
             continue
@@ -85,6 +86,7 @@ def scan_folder(
         verdict = entry[2] if entry and entry[:2] == stamp else _classify(path, gray_chroma)
         verdicts[str(path)] = [*stamp, verdict]
         scan.by_verdict(verdict).append(path)
+    scan.unreadable += [Path(error.filename) for error in unreadable]  # counted, not passed over
     if cache is not None:
         _write_scan_cache(cache, gray_chroma, verdicts)
     return scan

@@ -29,7 +29,7 @@ import torch
 from chroma_desk.color.bins import PAPER_TEMPERATURE, nearest_bins
 from chroma_desk.color.lab import lab_to_rgb, rgb_to_lab
 from chroma_desk.engine.colorizer import Colorizer, Prediction
-from chroma_desk.media.folders import walk_files
+from chroma_desk.media.folders import unreadable_folder_message, walk_files
 from chroma_desk.media.images import ImageReadError, read_image
 from chroma_desk.models.checkpoint import read_card
 from training.data import PHOTO_SUFFIXES
@@ -51,12 +51,15 @@ class RowSpec:
     hints: int | None = None  # simulated hints from the truth (training.hint_sim)
 
 
-def list_photos(folder: str | Path, limit: int | None = None) -> list[Path]:
-    """Photo files under ``folder`` (recursive), sorted; the first ``limit`` of them."""
+def list_photos(
+    folder: str | Path, limit: int | None = None, errors: list[OSError] | None = None
+) -> list[Path]:
+    """Photo files under ``folder`` (recursive), sorted; the first ``limit`` of them.
+    ``errors`` collects the subfolders that cannot be read."""
     folder = Path(folder)
     if not folder.is_dir():
         raise NotADirectoryError(f"{folder}: not a folder")
-    paths = list(walk_files(folder, PHOTO_SUFFIXES))
+    paths = list(walk_files(folder, PHOTO_SUFFIXES, errors))
     return paths[:limit] if limit is not None else paths
 
 
@@ -206,9 +209,12 @@ def evaluate(
     number measured), ``skipped`` ({path: reason}) and ``seconds``.
     """
     start = time.perf_counter()
-    paths = list_photos(data, limit)
+    unreadable: list[OSError] = []
+    paths = list_photos(data, limit, unreadable)
+    skipped: dict[str, str] = {str(e.filename): unreadable_folder_message(e) for e in unreadable}
     if not paths:
-        raise FileNotFoundError(f"{data}: no photos found")
+        reasons = "".join(f"; {message}" for message in skipped.values())
+        raise FileNotFoundError(f"{data}: no photos found{reasons}")
     model_paths = [str(p) for p in models]
     cards = [read_card(p) for p in model_paths]
     rows = plan_rows(cards, temperatures, hints)
@@ -218,16 +224,18 @@ def evaluate(
     if device != "cpu":
         workers = 1
     per_photo: list[list[dict[str, float]]] = []
-    skipped: dict[str, str] = {}
+    done = 0
 
     def collect(item: tuple[str, list[dict[str, float]] | str]) -> None:
+        nonlocal done
         path, result = item
         if isinstance(result, str):
             skipped[path] = result
         else:
             per_photo.append(result)
+        done += 1
         if progress is not None:
-            progress(len(per_photo) + len(skipped), len(paths))
+            progress(done, len(paths))
 
     if workers == 1:
         saved = dict(_STATE)

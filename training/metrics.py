@@ -6,6 +6,8 @@ whole validation folder at full resolution (``training.evaluate``); its SSIM is 
 
 from __future__ import annotations
 
+import math
+
 import cv2
 import numpy as np
 from skimage.color import deltaE_ciede2000
@@ -37,6 +39,8 @@ def psnr(rgb_pred: np.ndarray, rgb_true: np.ndarray) -> float:
 def ssim(rgb_pred: np.ndarray, rgb_true: np.ndarray, data_range: float = 1.0) -> float:
     """Mean SSIM over channels, equal to skimage's ``structural_similarity(..., channel_axis=2,
     data_range=data_range)`` with its defaults to about 1e-6, in float32 and a few times faster."""
+    if min(rgb_true.shape[:2]) < SSIM_WINDOW:
+        return float("nan")  # no 7x7 window fits: SSIM is undefined for this photo
     x = np.ascontiguousarray(rgb_pred, dtype=np.float32)
     y = np.ascontiguousarray(rgb_true, dtype=np.float32)
     win = (SSIM_WINDOW, SSIM_WINDOW)
@@ -62,9 +66,12 @@ def photo_metrics(
     """One rendered photo (sRGB float32 in [0, 1], as the user sees it) against its truth:
     PSNR and SSIM on sRGB, mean CIEDE2000 on the Lab of what is shown, and colourfulness."""
     lab_pred = rgb_to_lab(rgb_pred)
-    return {
+    metrics = {
         "psnr": psnr(rgb_pred, rgb_true),
         "ssim": ssim(rgb_pred, rgb_true),
         "ciede2000": ciede2000(lab_pred, lab_true),
         "colourfulness": colourfulness(rgb_pred),
     }
+    if math.isnan(metrics["ssim"]):
+        del metrics["ssim"]  # a photo under the SSIM window: left out of that mean alone
+    return metrics

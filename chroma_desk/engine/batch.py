@@ -24,7 +24,7 @@ from PIL import Image
 
 from chroma_desk.engine.colorizer import Colorizer, Prediction
 from chroma_desk.engine.hints import Hint, HintError
-from chroma_desk.media.folders import walk_files
+from chroma_desk.media.folders import unreadable_folder_message, walk_files
 from chroma_desk.media.images import (
     FORMATS,
     IMAGE_SUFFIXES,
@@ -148,6 +148,11 @@ def plan(
     """
     if fmt is not None:
         output_suffix(fmt)  # unknown formats fail here, before any work
+    if any(sep and sep in suffix for sep in (os.sep, os.altsep, "/")) or "\0" in suffix:
+        raise PlanError(
+            f"--suffix {suffix!r}: a suffix is added to file names and cannot name a folder; "
+            "results stay inside the output folder"
+        )
     items = [str(item) for item in inputs]
     if not items:
         raise PlanError("no input photos given")
@@ -180,10 +185,14 @@ def plan(
                 base = out if out is not None else path.parent / f"{path.name}{suffix}"
                 if out is not None and len(folders) > 1:
                     base = out / path.name
-                for p in walk_files(path, IMAGE_SUFFIXES):
+                unreadable: list[OSError] = []
+                for p in walk_files(path, IMAGE_SUFFIXES, unreadable):
                     rel = p.relative_to(path)
                     name = f"{p.stem}{suffix}{_result_suffix(p, fmt)}"
                     tasks.append(Task(p, base / rel.parent / name))
+                for error in unreadable:  # listed among the failures, never passed over
+                    folder = Path(error.filename)
+                    tasks.append(Task(folder, folder, unreadable_folder_message(error)))
             elif path.is_file() or (not _is_glob(item)):
                 base = out if out is not None else path.parent
                 name = f"{path.stem}{suffix}{_result_suffix(path, fmt)}"

@@ -225,6 +225,8 @@ def read_image(path: str | Path) -> Photo:
         ) from exc
     except UnidentifiedImageError as exc:
         raise ImageReadError(f"{path}: not an image this program can read ({exc})") from exc
+    except PermissionError as exc:
+        raise ImageReadError(f"{path}: permission denied (this user may not read it)") from exc
     except (OSError, SyntaxError, ValueError) as exc:
         raise ImageReadError(f"{path}: damaged or truncated image ({exc})") from exc
     try:
