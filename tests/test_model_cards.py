@@ -75,6 +75,9 @@ CASES: dict[str, tuple[Callable[[dict[str, Any]], Any], str]] = {
     "temperature-as-text": (lambda c: c.update(default_temperature="hot"), "number"),
     "stride-unsuited": (lambda c: c.update(stride=8), "stride 8"),
     "newer-format": (lambda c: c.update(format_version=99), "newer"),
+    "unknown-preprocessing": (lambda c: c.update(preprocessing="squash"), "preprocessing"),
+    "takes-hints-as-text": (lambda c: c.update(takes_hints="yes"), "takes_hints"),
+    "hints-on-a-model-without-hints": (lambda c: c.update(takes_hints=True), "takes none"),
 }
 
 

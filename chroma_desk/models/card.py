@@ -21,6 +21,7 @@ from typing import Any
 
 from chroma_desk.color.bins import PAPER_TEMPERATURE
 from chroma_desk.color.scaling import STANDARD, LabScaling
+from chroma_desk.models.preprocessing import KEEP_ASPECT, MODES
 
 FORMAT_VERSION = 1
 KINDS = ("classification", "regression")
@@ -45,6 +46,7 @@ CORE_FIELDS = (
     "default_temperature",
     "dtype",
     "takes_hints",
+    "preprocessing",
 )
 
 
@@ -70,6 +72,7 @@ class ModelCard(Mapping[str, Any]):
     default_temperature: float = PAPER_TEMPERATURE
     dtype: str | None = None
     takes_hints: bool = False
+    preprocessing: str = KEEP_ASPECT
     format_version: int = FORMAT_VERSION
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -121,6 +124,9 @@ class ModelCard(Mapping[str, Any]):
         takes_hints = raw.get("takes_hints", False)
         if not isinstance(takes_hints, bool):
             raise CardError(f"takes_hints must be true or false, not {takes_hints!r}"[:200])
+        preprocessing = raw.get("preprocessing", KEEP_ASPECT)
+        if preprocessing not in MODES:
+            raise CardError(f"preprocessing must be one of {', '.join(MODES)}"[:200])
         extra = {k: v for k, v in raw.items() if k not in CORE_FIELDS}
         return cls(
             name=name,
@@ -135,6 +141,7 @@ class ModelCard(Mapping[str, Any]):
             default_temperature=temperature,
             dtype=dtype,
             takes_hints=takes_hints,
+            preprocessing=preprocessing,
             format_version=int(version),
             extra=extra,
         )
@@ -169,6 +176,8 @@ class ModelCard(Mapping[str, Any]):
             card["default_temperature"] = self.default_temperature
         if self.takes_hints:
             card["takes_hints"] = True
+        if self.preprocessing != KEEP_ASPECT:
+            card["preprocessing"] = self.preprocessing
         card.update(self.extra)
         if self.dtype is not None:
             card["dtype"] = self.dtype
