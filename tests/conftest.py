@@ -48,3 +48,16 @@ def user_runs_dir(
     path = tmp_path_factory.mktemp("user-runs")
     monkeypatch.setenv("CHROMA_DESK_RUNS", str(path))
     return path
+
+
+@pytest.fixture(scope="session")
+def onnx_cache_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("user-cache")
+
+
+@pytest.fixture(autouse=True)
+def user_cache_dir(onnx_cache_root: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """ONNX exports go to a temporary cache shared by the session (each model file is exported
+    once, as for a user), never the user's cache folder."""
+    monkeypatch.setenv("CHROMA_DESK_CACHE", str(onnx_cache_root))
+    return onnx_cache_root

@@ -67,6 +67,7 @@ def test_bundle_is_small_and_leaves_out_what_it_should(bundle: Path) -> None:
     )
     assert not any("torchvision" in p.parts for p in files)
     assert any(n.startswith("libtorch_cpu") for n in names)
+    assert any("onnxruntime" in p.parts for p in files)  # the default CPU backend
     assert size_mb < 1300  # 1176 MB when first built (torch 496 MB of it)
 
 
@@ -96,6 +97,8 @@ def test_bundle_colourizes_a_photo_with_no_python_around(bundle: Path, tmp_path:
         model = save_model(tmp_path / "tiny.safetensors", build("pix2pix-unet", **arguments), card)
         command += ["--model", str(model)]
     run(command, cwd=tmp_path, env=env)
+    # the network ran on ONNX Runtime (the CPU default), exported once into the user cache
+    assert list((tmp_path / "home" / ".cache" / "chroma-desk" / "onnx").glob("*.onnx"))
 
     result = cv2.imread(str(out), cv2.IMREAD_COLOR)
     assert result is not None and result.shape[:2] == gray.shape

@@ -250,23 +250,35 @@ def test_bench_writes_json_and_runs_extra_sections(
 
     monkeypatch.setattr(bench, "SECTIONS", [("extra", extra)])
     out = tmp_path / "b.json"
-    assert main(["bench", "--quick", "--models", str(model), "--json", str(out)]) == 0
+    args = ["bench", "--quick", "--models", str(model), "--json", str(out)]
+    assert main([*args, "--backends", "torch", "onnx"]) == 0
     printed = capsys.readouterr().out
     report = json.loads(out.read_text())
-    (result,) = report["models"]
-    assert result["name"] == "tiny-cli"
-    assert [row["size"] for row in result["photo"]] == ["0.3 MP", "2 MP", "12 MP"]
-    for row in result["photo"]:
-        for key in ("load_ms", "predict_ms", "render_ms", "save_jpeg_ms", "save_png_ms"):
-            assert row[key] >= 0
-        assert row["total_jpeg_ms"] == pytest.approx(
-            row["load_ms"] + row["predict_ms"] + row["render_ms"] + row["save_jpeg_ms"], abs=0.2
-        )
-    assert result["rerender_2mp_ms"] > 0
+    assert [(r["name"], r["backend"]) for r in report["models"]] == [
+        ("tiny-cli", "torch"),
+        ("tiny-cli", "onnx"),
+    ]
+    for result in report["models"]:
+        assert [row["size"] for row in result["photo"]] == ["0.3 MP", "2 MP", "12 MP"]
+        for row in result["photo"]:
+            for key in ("load_ms", "predict_ms", "render_ms", "save_jpeg_ms", "save_png_ms"):
+                assert row[key] >= 0
+            assert row["total_jpeg_ms"] == pytest.approx(
+                row["load_ms"] + row["predict_ms"] + row["render_ms"] + row["save_jpeg_ms"],
+                abs=0.2,
+            )
+        assert result["rerender_2mp_ms"] > 0 and result["network_256_ms"] > 0
+        assert result["rerender_forward_calls"] == 0  # counted, not assumed
     assert report["join"]["speedup"] > 0 and report["join"]["mean_abs_difference"] < 0.01
     assert report["extra"]["fps"] == 12.5 and seen["args"] == ([model], True)
     assert "extra figures" in printed and "re-render" in printed and "skimage" in printed
-    assert "tiny-cli" in report["targets"]
+    assert "tiny-cli (torch)" in report["targets"] and "tiny-cli (onnx)" in report["targets"]
+    agreement = report["agreement"]["tiny-cli"]
+    assert agreement["onnx_vs_torch_mean_255"] < 0.5
+    ratios = report["backend_ratios"]["tiny-cli"]
+    assert ratios["onnx_speedup"]["network_256_ms"] > 0
+    assert ratios["targets"]["photo_difference_255"]["ok"] is True
+    assert "torch against ONNX Runtime" in printed
     # the model takes no hints: the hint click is timed on an untrained hint model
     (hint,) = report["hints"]
     assert hint["name"] == "untrained-lite-cls-hints" and hint["total_ms"] >= hint["rehint_ms"] > 0

@@ -122,10 +122,14 @@ def top1_accuracy(colorizer: Colorizer, prediction: Prediction, ab_true: np.ndar
 _STATE: dict[str, Any] = {}
 
 
-def _setup(model_paths: Sequence[str], size: int | None, device: str, threads: int) -> None:
+def _setup(
+    model_paths: Sequence[str], size: int | None, device: str, threads: int, backend: str = "auto"
+) -> None:
     if threads:
         torch.set_num_threads(threads)
-    _STATE["colorizers"] = [Colorizer(p, device=device, working_size=size) for p in model_paths]
+    _STATE["colorizers"] = [
+        Colorizer(p, device=device, working_size=size, backend=backend) for p in model_paths
+    ]
     if threads:  # the Colorizer asks for every core; a worker keeps to its share
         torch.set_num_threads(threads)
     cv2.setNumThreads(max(threads, 1))
@@ -190,6 +194,7 @@ def evaluate(
     device: str = "cpu",
     progress: Callable[[int, int], None] | None = None,
     hints: Sequence[int] | None = None,
+    backend: str = "auto",
 ) -> dict[str, Any]:
     """Measure ``models`` (model file paths) on the photos under ``data``.
 
@@ -204,6 +209,7 @@ def evaluate(
         hints: hint counts (e.g. 0, 1, 2, 5, 10, 20, 50): one row per count and model (hint
             models only), hints simulated from the truth at random places, the same for the
             same photo on every run (``training.hint_sim.sample_photo_hints``).
+        backend: what runs the networks (``chroma_desk.engine.backends``).
 
     Returns a dict with ``rows`` (a list of dicts, the gray baseline first), ``photos`` (the
     number measured), ``skipped`` ({path: reason}) and ``seconds``.
@@ -241,7 +247,7 @@ def evaluate(
         saved = dict(_STATE)
         threads = torch.get_num_threads()
         try:
-            _setup(model_paths, size, device, threads=0)
+            _setup(model_paths, size, device, threads=0, backend=backend)
             for path in paths:
                 collect(_measure(path, rows))
         finally:
@@ -249,12 +255,14 @@ def evaluate(
             _STATE.update(saved)
             torch.set_num_threads(threads)
     else:
+        for p in model_paths:  # any ONNX export happens once, here, not in every worker
+            Colorizer(p, device=device, working_size=size, backend=backend)
         context = multiprocessing.get_context("spawn")  # no fork after torch has started threads
         with ProcessPoolExecutor(
             workers,
             mp_context=context,
             initializer=_setup,
-            initargs=(model_paths, size, device, 1),
+            initargs=(model_paths, size, device, 1, backend),
         ) as pool:
             jobs = ((path, rows) for path in paths)
             for item in pool.map(_measure_in_worker, jobs, chunksize=2):

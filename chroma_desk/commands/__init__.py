@@ -6,7 +6,7 @@ import argparse
 
 
 def add_model_arguments(parser: argparse.ArgumentParser) -> None:
-    """--model and --temperature, the same for every command that colourizes."""
+    """--model, --temperature and --backend, the same for every command that colourizes."""
     parser.add_argument(
         "--model", metavar="NAME|PATH", help="model name (see `models list`) or .safetensors file"
     )
@@ -16,4 +16,15 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
         type=float,
         metavar="T",
         help="0..1: lower is more vivid, 1 is the mean colour (default: the model's own)",
+    )
+    add_backend_argument(parser)
+
+
+def add_backend_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--backend",
+        choices=["auto", "torch", "onnx"],
+        default="auto",
+        help="what runs the network: onnx (ONNX Runtime, CPU only) or torch "
+        "(default auto: onnx on the CPU, torch on CUDA/MPS)",
     )

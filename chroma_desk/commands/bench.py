@@ -1,11 +1,15 @@
 """``chroma-desk bench``: how fast this machine colourizes, printed as a table and saved as JSON.
 
-Per model: photo latency at 0.3, 2 and 12 MP, stage by stage (load = decode the file, predict =
+Per model and per backend (torch, and ONNX Runtime on the CPU; ``chroma_desk.engine.backends``),
+in the same run so the ratios are fair: the network alone at working size 256, then photo
+latency at 0.3, 2 and 12 MP, stage by stage (load = decode the file, predict =
 lightness + network, render = annealed mean + upsample + join + sRGB, save as JPEG and as PNG),
 medians of a few runs after a warm-up, process start-up excluded; a re-render at a new
-temperature at 2 MP (no network); a hint click to new colours at 2 MP (``bench_hints``: the
-network again with one more point, and the render). Then the full-resolution join done the way
-the reference implementation does it (skimage ``rgb2lab`` for L and ``lab2rgb`` on the full image) against
+temperature at 2 MP (no network: the network calls are counted); a hint click to new colours at
+2 MP (``bench_hints``: the network again with one more point, and the render). How far the
+backends' photos are apart (mean |onnx - torch| in 1/255). Then the full-resolution join done
+the way the reference implementation does it (skimage ``rgb2lab`` for L and ``lab2rgb`` on the
+full image) against
 ours (``chroma_desk.engine.colorizer``), as a ratio measured in the same run.
 
 The input is a real photo, ``skimage.data.astronaut`` cropped to 4:3 and resized to each size,
@@ -21,6 +25,7 @@ from ``chroma_desk/engine/video_bench.py`` (``bench_video(models, quick)``) when
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib
 import itertools
 import json
@@ -49,6 +54,16 @@ TARGETS = {
     "join_speedup": 10.0,
     "hint_2mp_ms": 150.0,
 }
+# issue 14, ONNX Runtime against torch on an idle machine
+ONNX_TARGETS = {
+    "network_256_speedup": 2.0,  # at least
+    "video_640x480_fps": 60.0,  # at least, overlapped
+    "video_1280x720_fps": 45.0,  # at least, overlapped
+    "12mp_jpeg_ms": 170.0,  # at most
+    "webcam_median_ms": 15.0,  # at most
+    "photo_difference_255": 0.5,  # at most, mean |onnx - torch| over the photo
+}
+NETWORK_SIZE = 256  # the network alone is timed at this working size, on a 4:3 photo
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -64,6 +79,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quick", action="store_true", help="fewer runs (for a quick look)")
     parser.add_argument("--runs", type=int, help="runs per figure (default 5, 2 with --quick)")
     parser.add_argument("--device", default="auto", help="auto (CUDA, MPS, CPU), cpu, cuda, ...")
+    parser.add_argument(
+        "--backends",
+        nargs="+",
+        choices=["torch", "onnx"],
+        help="what runs the network, each measured in the same run (default: every one "
+        "available: torch, and onnx on the CPU)",
+    )
 
 
 # -- helpers --------------------------------------------------------------------------------
@@ -156,16 +178,23 @@ def _untrained_model(folder: Path) -> Path:
 # -- the sections ---------------------------------------------------------------------------
 
 
-def bench_model(path: Path, workdir: Path, runs: int, device: str) -> dict[str, Any]:
-    """Photo latency of one model at each size, stage by stage, and the 2 MP re-render."""
+def bench_model(
+    path: Path, workdir: Path, runs: int, device: str, backend: str = "auto"
+) -> dict[str, Any]:
+    """The network alone at working size 256, photo latency of one model at each size, stage
+    by stage, and the 2 MP re-render, with ``backend`` running the network."""
     from chroma_desk.engine.colorizer import Colorizer
     from chroma_desk.media.images import read_image, write_image
 
-    load_model_ms, colorizer = _median_ms(lambda: Colorizer(path, device=device), runs=1, warmup=0)
+    load_model_ms, colorizer = _median_ms(
+        lambda: Colorizer(path, device=device, backend=backend), runs=1, warmup=0
+    )
     card = colorizer.model.card
     t0 = colorizer.default_temperature
     out: dict[str, Any] = {
         "name": colorizer.name,
+        "backend": colorizer.backend.name,
+        "network_256_ms": round(network_ms(colorizer, max(runs, 5)), 1),
         "path": str(path),
         "architecture": card.get("architecture"),
         "kind": card.get("kind"),
@@ -205,12 +234,49 @@ def bench_model(path: Path, workdir: Path, runs: int, device: str) -> dict[str, 
         out["photo"].append(row)
         if label == "2 MP":
             temperatures = itertools.cycle([0.2, 0.5, 0.8, 0.3, 0.6, 0.9, 0.25, 0.45, 0.7])
+            calls = colorizer.forward_calls
             rerender, _ = _median_ms(
                 lambda p=prediction, ts=temperatures: colorizer.render(p, next(ts)), max(runs, 5)
             )
             out["rerender_2mp_ms"] = round(rerender, 1)
-            out["rerender_forward_calls"] = 0  # render never calls the network (tests prove it)
+            out["rerender_forward_calls"] = colorizer.forward_calls - calls
         del photo, prediction, rgb
+    return out
+
+
+def network_ms(colorizer: Any, runs: int) -> float:
+    """Median ms of the network alone on a 4:3 photo at working size ``NETWORK_SIZE``."""
+    from chroma_desk.engine.colorizer import pad_for_network, working_shape
+
+    h, w, _, _ = working_shape(3, 4, NETWORK_SIZE, colorizer.stride)
+    small = np.random.default_rng(0).uniform(-0.5, 0.5, (h, w)).astype(np.float32)
+    batch = pad_for_network(small, colorizer.stride)[0][None]
+    ms, _ = _median_ms(lambda: colorizer.forward(batch), runs, warmup=2)
+    return ms
+
+
+def backend_agreement(path: Path, backends: list[str], device: str) -> dict[str, Any]:
+    """How far the photos of each backend are from torch's: mean and largest |difference| in
+    1/255 over three real photos (skimage's, gray), rendered at the default temperature."""
+    from chroma_desk.engine.colorizer import Colorizer
+    from chroma_desk.media.clips import skimage_photos
+
+    photos = [np.repeat(test_photo(w, h)[..., None], 3, axis=2) for _, w, h in SIZES[:2]]
+    photos += [skimage_photos()[0]]
+    colorizers = {b: Colorizer(path, device=device, backend=b) for b in backends}
+    outputs = {
+        b: [c.colorize(p.astype(np.float32) / 255.0) for p in photos] for b, c in colorizers.items()
+    }
+    out: dict[str, Any] = {
+        "name": colorizers[backends[0]].name,
+        "photos": [f"{p.shape[1]}x{p.shape[0]}" for p in photos],
+    }
+    for b in backends:
+        if b == "torch" or "torch" not in outputs:
+            continue
+        diffs = [np.abs(x - y) * 255.0 for x, y in zip(outputs[b], outputs["torch"], strict=True)]
+        out[f"{b}_vs_torch_mean_255"] = float(f"{np.mean([d.mean() for d in diffs]):.3g}")
+        out[f"{b}_vs_torch_max_255"] = round(float(max(d.max() for d in diffs)), 3)
     return out
 
 
@@ -378,9 +444,10 @@ def _model_table(result: dict[str, Any], runs: int) -> str:
         for r in result["photo"]
     ]  # fmt: skip
     title = (
-        f"{result['name']}: {result['architecture']} {result['kind']}, working size "
-        f"{result['working_size']}; ms, median of {runs} runs (model load "
-        f"{result['load_model_ms']:.0f} ms, once)"
+        f"{result['name']} on {result['backend']}: {result['architecture']} "
+        f"{result['kind']}, working size {result['working_size']}; ms, median of {runs} runs "
+        f"(model load {result['load_model_ms']:.0f} ms, once; the network alone at 256: "
+        f"{result['network_256_ms']:.1f} ms)"
     )
     text = _table(title, columns, rows)
     text += f"\nre-render at a new temperature, 2 MP: {result['rerender_2mp_ms']:.1f} ms"
@@ -393,7 +460,7 @@ def _targets(results: list[dict[str, Any]], join: dict[str, Any]) -> dict[str, A
     out["join_ok"] = join["speedup"] >= TARGETS["join_speedup"]
     for r in results:
         twelve = next(p for p in r["photo"] if p["size"] == "12 MP")
-        out[r["name"]] = {
+        out[f"{r['name']} ({r['backend']})"] = {
             "12mp_jpeg_s": round(twelve["total_jpeg_ms"] / 1000, 2),
             "12mp_jpeg_ok": twelve["total_jpeg_ms"] / 1000 < TARGETS["12mp_jpeg_total_s"],
             "12mp_png_s": round(twelve["total_png_ms"] / 1000, 2),
@@ -402,6 +469,81 @@ def _targets(results: list[dict[str, Any]], join: dict[str, Any]) -> dict[str, A
             "rerender_ok": r["rerender_2mp_ms"] < TARGETS["rerender_2mp_ms"],
         }
     return out
+
+
+def backend_ratios(report: dict[str, Any]) -> dict[str, Any]:
+    """Per model: each backend's figures side by side, torch over onnx, and the onnx targets."""
+    video = (
+        report.get("video", {}).get("models", {}) if isinstance(report.get("video"), dict) else {}
+    )
+    out: dict[str, Any] = {}
+    for r in report["models"]:
+        entry = out.setdefault(r["name"], {})
+        twelve = next(p for p in r["photo"] if p["size"] == "12 MP")
+        v = video.get(f"{r['name']} ({r['backend']})", {})
+        entry[r["backend"]] = {
+            "network_256_ms": r["network_256_ms"],
+            "12mp_jpeg_ms": twelve["total_jpeg_ms"],
+            "video_640x480_fps": v.get("640x480", {}).get("overlapped", {}).get("fps"),
+            "video_1280x720_fps": v.get("1280x720", {}).get("overlapped", {}).get("fps"),
+            "webcam_median_ms": v.get("webcam", {}).get("latency_ms_median"),
+        }
+    for name, entry in out.items():
+        torch_, onnx = entry.get("torch"), entry.get("onnx")
+        if not torch_ or not onnx:
+            continue
+        # how many times faster ONNX Runtime is: torch / onnx for times, onnx / torch for fps
+        entry["onnx_speedup"] = {
+            k: (round(torch_[k] / onnx[k] if k.endswith("_ms") else onnx[k] / torch_[k], 2))
+            if torch_[k] and onnx[k]
+            else None
+            for k in torch_
+        }
+        agree = report.get("agreement", {}).get(name, {}).get("onnx_vs_torch_mean_255")
+        entry["photo_difference_255"] = agree
+        checks = {
+            "network_256_speedup": (entry["onnx_speedup"]["network_256_ms"], ">="),
+            "video_640x480_fps": (onnx["video_640x480_fps"], ">="),
+            "video_1280x720_fps": (onnx["video_1280x720_fps"], ">="),
+            "12mp_jpeg_ms": (onnx["12mp_jpeg_ms"], "<="),
+            "webcam_median_ms": (onnx["webcam_median_ms"], "<="),
+            "photo_difference_255": (agree, "<="),
+        }
+        entry["targets"] = {k: _check(v, op, ONNX_TARGETS[k]) for k, (v, op) in checks.items()}
+    return out
+
+
+def _check(value: float | None, op: str, target: float) -> dict[str, Any]:
+    ok = None if value is None else (value >= target if op == ">=" else value <= target)
+    return {"value": value, "target": f"{op} {target}", "ok": ok}
+
+
+def _ratio_text(ratios: dict[str, Any]) -> str:
+    labels = {
+        "network_256_ms": "network at 256, ms",
+        "12mp_jpeg_ms": "12 MP to JPEG, ms",
+        "video_640x480_fps": "video 640x480, fps",
+        "video_1280x720_fps": "video 1280x720, fps",
+        "webcam_median_ms": "webcam median, ms",
+    }
+    parts = []
+    for name, entry in ratios.items():
+        if "onnx_speedup" not in entry:
+            continue
+        rows = [
+            [label, entry["torch"][k] or "-", entry["onnx"][k] or "-",
+             entry["onnx_speedup"][k] or "-"]
+            for k, label in labels.items()
+        ]  # fmt: skip
+        title = f"{name}: torch against ONNX Runtime, same run"
+        text = _table(title, ["figure", "torch", "onnx", "onnx speed-up"], rows)
+        targets = ", ".join(
+            f"{k} {v['value']} ({'-' if v['ok'] is None else 'ok' if v['ok'] else 'MISSED'} "
+            f"{v['target']})"
+            for k, v in entry["targets"].items()
+        )
+        parts.append(f"{text}\nonnx targets: {targets}")
+    return "\n\n".join(parts)
 
 
 # -- the command ----------------------------------------------------------------------------
@@ -419,13 +561,39 @@ def _model_paths(names: list[str] | None, workdir: Path) -> list[Path]:
     return [_untrained_model(workdir)]
 
 
+def _backends(names: list[str] | None, device: str) -> list[str]:
+    from chroma_desk.engine.backends import available_backends
+    from chroma_desk.engine.colorizer import pick_device
+
+    available = available_backends(pick_device(device))
+    if not names:
+        return available
+    missing = [n for n in names if n not in available]
+    if missing:
+        raise ValueError(
+            f"backend {', '.join(missing)} not available here ({', '.join(available)})"
+        )
+    return list(dict.fromkeys(names))
+
+
 def run(args: argparse.Namespace) -> int:
     from chroma_desk.models.checkpoint import ModelFileError
 
     runs = args.runs or (2 if args.quick else 5)
+    try:
+        backends = _backends(args.backends, args.device)
+    except ValueError as exc:
+        print(f"chroma-desk bench: {exc}", file=sys.stderr)
+        return 2
     report: dict[str, Any] = {
         "machine": _machine(args.device),
-        "settings": {"runs": runs, "quick": args.quick, "statistic": "median", "unit": "ms"},
+        "settings": {
+            "runs": runs,
+            "quick": args.quick,
+            "statistic": "median",
+            "unit": "ms",
+            "backends": backends,
+        },
         "input": "skimage.data.astronaut cropped to 4:3, resized, gray, 8-bit JPEG q95",
     }
     with tempfile.TemporaryDirectory(prefix="chroma-bench-") as tmp:
@@ -443,10 +611,16 @@ def run(args: argparse.Namespace) -> int:
         )
         results = []
         for path in paths:
-            result = bench_model(path, workdir, runs, args.device)
-            results.append(result)
-            print(_model_table(result, runs) + "\n", flush=True)
+            for backend in backends:
+                result = bench_model(path, workdir, runs, args.device, backend)
+                results.append(result)
+                print(_model_table(result, runs) + "\n", flush=True)
         report["models"] = results
+        if len(backends) > 1:
+            report["agreement"] = {}
+            for path in paths:
+                agreement = backend_agreement(path, backends, args.device)
+                report["agreement"][agreement.pop("name")] = agreement
 
         join = bench_join(runs)
         report["join"] = join
@@ -470,7 +644,7 @@ def run(args: argparse.Namespace) -> int:
         sections = list(SECTIONS)
         video = _video_section()
         if video is not None and all(name != "video" for name, _ in sections):
-            sections.append(("video", video))
+            sections.append(("video", functools.partial(video, backends=backends)))
         for name, section in sections:
             try:
                 extra = section(paths, args.quick)
@@ -497,6 +671,9 @@ def run(args: argparse.Namespace) -> int:
         f"targets, join: {join['speedup']:.1f}x "
         f"({'ok' if report['targets']['join_ok'] else 'MISSED'} >= 10x)"
     )
+    if len(backends) > 1:
+        report["backend_ratios"] = backend_ratios(report)
+        print("\n" + _ratio_text(report["backend_ratios"]))
     print(f"load average at the end: {report['machine']['load_average_at_end']}")
     json_path = Path(args.json)
     json_path.parent.mkdir(parents=True, exist_ok=True)

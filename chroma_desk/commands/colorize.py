@@ -116,7 +116,11 @@ def run(args: argparse.Namespace) -> int:
     try:
         model_path = resolve_model(args.model)
         colorizer = Colorizer(
-            model_path, args.device, working_size=args.size, preprocessing=args.preprocess
+            model_path,
+            args.device,
+            working_size=args.size,
+            preprocessing=args.preprocess,
+            backend=args.backend,
         )
     except (ModelFileError, ValueError, RuntimeError) as exc:
         return _fail(str(exc))

@@ -8,6 +8,8 @@ import json
 import sys
 from pathlib import Path
 
+from chroma_desk.commands import add_backend_argument
+
 
 def _temperatures(text: str) -> list[float]:
     try:
@@ -54,6 +56,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="hint models: one row per count of hints simulated from the truth at random "
         "places (fixed seed per photo), e.g. 0,1,2,5,10,20,50",
     )
+    add_backend_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -82,6 +85,7 @@ def run(args: argparse.Namespace) -> int:
             device=args.device,
             progress=progress,
             hints=args.hints,
+            backend=args.backend,
         )
     except (OSError, ModelFileError, ValueError) as exc:
         print(f"chroma-desk evaluate: {exc}", file=sys.stderr)

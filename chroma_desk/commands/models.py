@@ -1,4 +1,4 @@
-"""``chroma-desk models list | info | import | fetch``: the model files this program can use."""
+"""``chroma-desk models list | info | import | fetch | export``: the model files this program can use."""
 
 from __future__ import annotations
 
@@ -45,10 +45,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     fetch.add_argument("--url", help="another address for the same file (e.g. a mirror)")
     fetch.add_argument("--into", metavar="DIR", help="destination folder (default: your models)")
     fetch.add_argument("--timeout", type=float, default=60.0, help="seconds (default 60)")
+    export = sub.add_parser(
+        "export",
+        help="write a model's network as an ONNX file",
+        description="Export a model's network to ONNX (opset 17, any height and width that "
+        "are multiples of the model's stride), with the model card's facts in the ONNX "
+        "metadata; checked against torch with ONNX Runtime before it is written.",
+    )
+    export.add_argument("model", metavar="NAME|PATH")
+    export.add_argument("-o", "--output", required=True, metavar="OUT.onnx", type=Path)
 
 
 def run(args: argparse.Namespace) -> int:
-    action = {"list": _list, "info": _info, "import": _import, "fetch": _fetch}
+    action = {"list": _list, "info": _info, "import": _import, "fetch": _fetch, "export": _export}
     try:
         return action[args.models_command](args)
     except ModelFileError as exc:
@@ -287,4 +296,27 @@ def _fetch(args: argparse.Namespace) -> int:
         args.which, args.url, Path(args.into) if args.into else None, args.timeout
     )
     _report_import(path)
+    return EXIT_OK
+
+
+# -- export ---------------------------------------------------------------------------------
+
+
+def _export(args: argparse.Namespace) -> int:
+    from chroma_desk.engine.onnx_export import OnnxExportError, export_onnx
+    from chroma_desk.models.checkpoint import load_model
+    from chroma_desk.models.library import resolve_model
+
+    out: Path = args.output
+    if out.suffix.lower() != ".onnx":
+        raise ModelFileError(f"{out}: the output must be an .onnx file")
+    if not out.parent.is_dir():
+        raise ModelFileError(f"{out}: the folder {out.parent} does not exist")
+    model = load_model(resolve_model(args.model))
+    try:
+        report = export_onnx(model, out)
+    except OnnxExportError as exc:
+        raise ModelFileError(str(exc)) from exc
+    print(f"exported {model.name} to {out} ({out.stat().st_size / 1e6:.1f} MB, opset 17)")
+    print(report.message)
     return EXIT_OK

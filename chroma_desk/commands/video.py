@@ -144,7 +144,7 @@ def run(args: argparse.Namespace) -> int:
     except VideoError as exc:
         return _fail(str(exc), EXIT_FAILED)
     try:
-        colorizer = Colorizer(resolve_model(args.model), device=args.device)
+        colorizer = Colorizer(resolve_model(args.model), device=args.device, backend=args.backend)
     except (ModelFileError, ValueError, RuntimeError) as exc:
         return _fail(str(exc))
     if keyframes and not colorizer.takes_hints:

@@ -38,6 +38,7 @@ from chroma_desk.color.lab import (
     lightness_to_gray,
     torch_rgb_to_lab,
 )
+from chroma_desk.engine.backends import Backend, BackendInputError, TorchBackend, log, open_backend
 from chroma_desk.engine.hints import Hint, HintError, check_inside, hint_maps
 from chroma_desk.models import preprocessing as preprocessing_module
 from chroma_desk.models.card import MAX_WORKING_SIZE
@@ -125,6 +126,8 @@ class Colorizer:
         working_size: long side of the network input; the card's value when None.
         preprocessing: ``as-published`` or ``keep-aspect`` (``chroma_desk.models.
             preprocessing``); the card's own when None.
+        backend: what runs the network: ``auto`` (ONNX Runtime on the CPU, torch on CUDA/MPS),
+            ``torch`` or ``onnx`` (see ``chroma_desk.engine.backends``).
     """
 
     def __init__(
@@ -133,6 +136,7 @@ class Colorizer:
         device: str = "auto",
         working_size: int | None = None,
         preprocessing: str | None = None,
+        backend: str = "auto",
     ) -> None:
         self.device = pick_device(device)
         if self.device.type == "cpu":
@@ -160,6 +164,8 @@ class Colorizer:
             card, self.preprocessing
         )
         self.forward_calls = 0  # counted so tests can prove a re-render skips the network
+        self.torch_backend = TorchBackend(self.module, self.device)
+        self.backend: Backend = open_backend(backend, self.model, self.torch_backend, self.device)
 
     @property
     def name(self) -> str:
@@ -182,19 +188,24 @@ class Colorizer:
         padded, offset = pad_for_network(small, self.stride)
         return padded, padded.shape[:2], (h, w), offset
 
-    @torch.inference_mode()
-    def forward(self, batch: np.ndarray, hints: np.ndarray | None = None) -> torch.Tensor:
+    def forward(
+        self, batch: np.ndarray, hints: np.ndarray | None = None, backend: Backend | None = None
+    ) -> torch.Tensor:
         """The network on a batch of scaled, padded L maps (N, H, W) float32 (and hint maps
         (N, 3, H, W) for a model that takes hints); its raw output (N, C, h, w) float32 on the
-        CPU: bin logits, ab / ab_scale, or sRGB."""
-        x = torch.from_numpy(batch[:, None]).to(self.device)
-        h = None if hints is None else torch.from_numpy(hints).to(self.device)
-        if self.device.type != "mps":
-            x = x.contiguous(memory_format=torch.channels_last)
-            h = None if h is None else h.contiguous(memory_format=torch.channels_last)
+        CPU: bin logits, ab / ab_scale, or sRGB. ``backend``: this one instead of the model's."""
+        backend = backend or self.backend
+        inputs = [np.ascontiguousarray(batch[:, None], dtype=np.float32)]
+        if hints is not None:
+            inputs.append(np.ascontiguousarray(hints, dtype=np.float32))
         self.forward_calls += 1
-        out = self.module(x) if h is None else self.module(x, h)
-        return out.float().cpu().contiguous()
+        try:
+            out = backend.run(inputs)
+        except BackendInputError as exc:
+            log.warning("%s: running on torch from now on: %s", self.name, exc)
+            self.backend = self.torch_backend
+            out = self.torch_backend.run(inputs)
+        return torch.from_numpy(out)
 
     def _hint_input(
         self,

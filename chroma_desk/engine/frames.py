@@ -82,9 +82,10 @@ class FrameColorizer:
             may be changed between frames.
         smooth: motion-compensated temporal smoothing of ab with scene-cut resets.
         strength: how much history the smoothing keeps (0..1).
-        bf16: run the network under bfloat16 autocast (None: when the CPU has native
-            bfloat16 units). Measured here: the job 16% faster, colours within 0.4
-            CIEDE2000 of float32, so it is off for files and on for the live view.
+        bf16: run the network on torch under bfloat16 autocast (None: when the CPU has native
+            bfloat16 units and torch is the colorizer's backend). Measured here: the job 16%
+            faster, colours within 0.4 CIEDE2000 of float32, so it is off for files and on for
+            the live view.
     """
 
     def __init__(
@@ -97,8 +98,8 @@ class FrameColorizer:
         bf16: bool | None = False,
     ) -> None:
         self.colorizer = colorizer
-        if bf16 is None:
-            bf16 = colorizer.device.type == "cpu" and cpu_has_bf16()
+        if bf16 is None:  # automatic: only where torch runs the network anyway
+            bf16 = colorizer.backend.name == "torch" and cpu_has_bf16()
         self.bf16 = bool(bf16) and colorizer.device.type == "cpu"
         self.working_size = video_working_size(colorizer, working_size)
         self.temperature = temperature
@@ -147,9 +148,9 @@ class FrameColorizer:
             hints = None
             if any(items[i].hints for i in indices):
                 hints = np.stack([self.hint_input(items[i]) for i in indices])
-            if self.bf16:
+            if self.bf16:  # bfloat16 is torch's autocast, whatever the chosen backend
                 with torch.autocast("cpu", dtype=torch.bfloat16):
-                    raw = c.forward(batch, hints)
+                    raw = c.forward(batch, hints, backend=c.torch_backend)
             else:
                 raw = c.forward(batch, hints)
             for j, i in enumerate(indices):

@@ -77,6 +77,8 @@ class VideoSettings:
             units); faster, colours within about 1 CIEDE2000 of float32. Off by default.
         keyframes: colour hints on chosen frames, carried through their shots in both
             directions (``chroma_desk.engine.keyframes``); needs a model that takes hints.
+        backend: what runs the network when the job loads the model (``auto``, ``torch``,
+            ``onnx``; see ``chroma_desk.engine.backends``).
     """
 
     temperature: float | None = None
@@ -96,6 +98,7 @@ class VideoSettings:
     preview_interval: float = 0.2
     bf16: bool | None = False
     keyframes: tuple[Keyframe, ...] = ()
+    backend: str = "auto"
 
 
 @dataclass
@@ -203,7 +206,7 @@ class VideoJob:
     def _colorizer(self) -> Colorizer:
         if isinstance(self._model, Colorizer):
             return self._model
-        return Colorizer(self._model, device=self._device)
+        return Colorizer(self._model, device=self._device, backend=self.settings.backend)
 
     def run(self) -> Iterator[VideoProgress]:
         """Run the job, yielding progress; ``self.result`` holds the outcome when it ends.

@@ -1,19 +1,21 @@
 """Video figures for ``chroma-desk bench``: end-to-end fps, overlapped vs sequential, webcam latency.
 
-For each model, on a 640x480 and a 1280x720 clip (gray H.264 with an AAC tone, made from real
+For each model and each backend (torch; ONNX Runtime on the CPU), on a 640x480 and a 1280x720 clip (gray H.264 with an AAC tone, made from real
 photos: slow pans and zooms with cuts), the whole job is timed: decode, predict, smooth,
 render, encode, audio carried over. The overlapped pipeline (stages on threads) is compared
 with the same steps run one after another in the same run; the sequential run is timed with
 torch on every core and on one, and the faster of the two is the baseline. At 640x480 the
 overlapped job is also timed with the network in bfloat16 (an option: faster on CPUs with
 bfloat16 units, colours within about 1 CIEDE2000). The webcam path (newest frame from a
-30 fps source -> colourized, bfloat16 where the CPU has it) reports per-frame latency.
+30 fps source -> colourized; on torch in bfloat16 where the CPU has it, on ONNX Runtime in
+float32) reports per-frame latency.
 
 The load average at the start is recorded: on a shared machine it explains slow figures.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import statistics
 import tempfile
@@ -96,10 +98,16 @@ def webcam_latency(colorizer, frames: int, size: tuple[int, int] = (640, 480)) -
     }
 
 
-def bench_video(models: list[Path], quick: bool) -> dict[str, Any]:
-    """Video figures for each model (see the module docstring)."""
-    from chroma_desk.engine.colorizer import Colorizer
+def bench_video(
+    models: list[Path], quick: bool, backends: list[str] | None = None
+) -> dict[str, Any]:
+    """Video figures for each model and backend (see the module docstring); ``backends``:
+    every one available by default; entries are named ``"<model> (<backend>)"``."""
+    from chroma_desk.engine.backends import available_backends
+    from chroma_desk.engine.colorizer import Colorizer, pick_device
     from chroma_desk.engine.frames import FrameColorizer
+
+    backends = backends or available_backends(pick_device("auto"))
 
     cores = os.cpu_count() or 1
     frames = 50 if quick else 150
@@ -115,8 +123,9 @@ def bench_video(models: list[Path], quick: bool) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="chroma-video-bench-") as tmp:
         folder = Path(tmp)
         clip_paths = {label: make_clip(folder, w, h, frames) for label, w, h in SIZES}
-        for model in models:
-            colorizer = Colorizer(model)
+        for model, backend in itertools.product(models, backends):
+            colorizer = Colorizer(model, backend=backend)
+            name = f"{colorizer.name} ({colorizer.backend.name})"
             warm = FrameColorizer(colorizer)
             for _ in range(3):
                 warm(np.zeros((480, 640, 3), np.uint8))
@@ -133,7 +142,7 @@ def bench_video(models: list[Path], quick: bool) -> dict[str, Any]:
                 }
                 best = max(sequential.values(), key=lambda r: r["fps"])
                 ratio = overlapped["fps"] / best["fps"] if best["fps"] else 0.0
-                if label == "640x480":
+                if label == "640x480" and backend == backends[0]:  # bf16 always runs on torch
                     entry["640x480_bf16"] = _run_job(clip, out, colorizer, bf16=True)
                 entry[label] = {
                     "overlapped": overlapped,
@@ -146,15 +155,15 @@ def bench_video(models: list[Path], quick: bool) -> dict[str, Any]:
             entry["meets_ratio_target"] = (
                 entry["640x480"]["overlapped_over_sequential"] >= TARGET_RATIO
             )
-            report["models"][colorizer.name] = entry
+            report["models"][name] = entry
             for label, _w, _h in SIZES:
                 e = entry[label]
                 first = label == "640x480"
                 rows.append([
-                    colorizer.name, label, e["overlapped"]["fps"],
+                    name, label, e["overlapped"]["fps"],
                     max(r["fps"] for r in e["sequential"].values()),
                     e["overlapped_over_sequential"],
-                    entry["640x480_bf16"]["fps"] if first else "",
+                    entry["640x480_bf16"]["fps"] if first and "640x480_bf16" in entry else "",
                     entry["webcam"]["latency_ms_median"] if first else "",
                 ])  # fmt: skip
     torch.set_num_threads(threads_before)

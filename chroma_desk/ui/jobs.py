@@ -81,6 +81,11 @@ def _display_pixels(photo: Photo) -> np.ndarray:
     return photo.gray if photo.gray is not None else photo.rgb
 
 
+def load_colorizer(path: Path, backend: str, preprocessing: str | None = None) -> Colorizer:
+    """The model, its network run by ``backend`` (an ONNX export, when needed, happens here)."""
+    return Colorizer(path, preprocessing=preprocessing, backend=backend)
+
+
 def predict_job(
     colorizer: Colorizer, path: Path, temperature: float, hints: Sequence[Hint] = ()
 ) -> Predicted:

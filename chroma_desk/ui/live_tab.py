@@ -65,6 +65,7 @@ class LiveRun:
         self._open_source = open_source
         self.model_path = model_path
         self.temperature = temperature
+        self.backend = "auto"
         self.session: LiveSession | None = None
         self._stop_requested = False
 
@@ -75,7 +76,7 @@ class LiveRun:
         if self._stop_requested:
             source.close()
             return
-        colorizer = Colorizer(self.model_path)
+        colorizer = Colorizer(self.model_path, backend=self.backend)
         self.session = LiveSession(source, colorizer, temperature=self.temperature)
         if self._stop_requested:
             self.session.stop()
@@ -261,6 +262,7 @@ class LiveTab(QWidget):
         self.view.set_message(None)
         self.view.set_busy("Opening the camera\N{HORIZONTAL ELLIPSIS}")
         self._run = LiveRun(opener, Path(self.state.model_path), self.state.temperature)
+        self._run.backend = self.state.backend
         self._worker = GeneratorWorker(
             self._run.updates, on_stop=self._run.stop, name="chroma-live-worker"
         )

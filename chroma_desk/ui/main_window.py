@@ -61,6 +61,11 @@ from chroma_desk.ui.video_tab import VideoTab
 log = logging.getLogger(__name__)
 
 APP_TITLE = "Chroma Desk"
+BACKEND_LABELS = {  # Model > Run Networks On
+    "auto": "&Automatic (ONNX Runtime on the CPU, PyTorch on a GPU)",
+    "onnx": "&ONNX Runtime (CPU)",
+    "torch": "&PyTorch",
+}
 # (class, tab label, icon name), after Photos
 EXTRA_TABS: tuple[tuple[type[Tab], str, str], ...] = (
     (VideoTab, "Video", "film"),
@@ -88,7 +93,10 @@ def initial_state() -> AppState:
         except ModelFileError:
             path = None
     temperature = settings.get_float("model/temperature", default_t) if saved else default_t
-    return AppState(path, min(1.0, max(0.01, temperature)))
+    state = AppState(path, min(1.0, max(0.01, temperature)))
+    backend = settings.get_str("model/backend", "auto")
+    state.set_backend(backend if backend in BACKEND_LABELS else "auto")
+    return state
 
 
 class BusySpinner(QWidget):
@@ -245,6 +253,7 @@ class MainWindow(QMainWindow):
         temperature_menu.setToolTipsVisible(True)
         temperature_menu.addActions(p.temperature_actions)
         self.temperature_menu = temperature_menu
+        self._add_backend_menu(model_menu)
         model_menu.addSeparator()
         folder = model_menu.addAction("Open &Models Folder")
         folder.triggered.connect(self._open_models_folder)
@@ -372,6 +381,21 @@ class MainWindow(QMainWindow):
             "No colourization model found: use Model > Load Model File… or Import Official "
             "Zhang et al. Weights…"
         )
+
+    def _add_backend_menu(self, model_menu: QMenu) -> None:
+        menu = model_menu.addMenu("Run Networks &On")
+        group = QActionGroup(self)
+        for backend, label in BACKEND_LABELS.items():
+            action = menu.addAction(label)
+            action.setCheckable(True)
+            action.setChecked(backend == self.state.backend)
+            action.triggered.connect(lambda _c=False, b=backend: self.set_backend(b))
+            group.addAction(action)
+
+    def set_backend(self, backend: str) -> None:
+        """What runs the networks from now on (remembered); the tabs reload their model."""
+        settings.set_value("model/backend", backend)
+        self.state.set_backend(backend)
 
     # -- theme --------------------------------------------------------------------------------
 

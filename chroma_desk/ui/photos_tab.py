@@ -111,6 +111,7 @@ class PhotosTab(QWidget):
         self.hint_mode = PhotoHints(self)  # colour points: ui/photo_hints.py, ui/hint_mode.py
         state.modelChanged.connect(self._model_changed)
         state.preprocessingChanged.connect(self._model_changed)
+        state.backendChanged.connect(lambda _b: self._reload_model())
         state.temperatureChanged.connect(self._temperature_changed)
         self.restore_settings()
         if state.model_path is not None:
@@ -426,10 +427,16 @@ class PhotosTab(QWidget):
         self._update_busy()
         self.infoChanged.emit()
 
+    def _reload_model(self) -> None:
+        if self.state.model_path is not None:
+            self._model_changed(self.state.model_path)
+
     async def _load_model(self, path: Path, gen: int) -> None:
         try:
             mode = settings.preprocessing_choice(path)
-            colorizer = await self._workers["model"].run(Colorizer, path, "auto", None, mode)
+            colorizer = await self._workers["model"].run(
+                jobs.load_colorizer, path, self.state.backend, mode
+            )
         except Exception as exc:  # ModelFileError, or a file that builds but does not run
             if gen == self._model_gen:
                 self._model_task = None

@@ -14,12 +14,14 @@ class AppState(QObject):
 
     ``modelChanged`` carries the model file path; ``temperatureChanged`` the new T.
     ``modelAdded`` is emitted when a new model file appears (imported, trained) so pickers refresh.
+    ``backendChanged`` carries what runs the networks: ``auto``, ``torch`` or ``onnx``.
     """
 
     modelChanged = Signal(Path)
     temperatureChanged = Signal(float)
     modelAdded = Signal(Path)
     preprocessingChanged = Signal(Path)  # a model's card dialog switched how it is run
+    backendChanged = Signal(str)
 
     def __init__(
         self, model_path: Path | None = None, temperature: float = PAPER_TEMPERATURE
@@ -27,6 +29,7 @@ class AppState(QObject):
         super().__init__()
         self._model_path = model_path
         self._temperature = temperature
+        self._backend = "auto"
 
     @property
     def model_path(self) -> Path | None:
@@ -45,3 +48,12 @@ class AppState(QObject):
         if value != self._temperature:
             self._temperature = value
             self.temperatureChanged.emit(value)
+
+    @property
+    def backend(self) -> str:
+        return self._backend
+
+    def set_backend(self, value: str) -> None:
+        if value != self._backend:
+            self._backend = value
+            self.backendChanged.emit(value)

@@ -427,6 +427,7 @@ class VideoTab(QWidget):
         whole_end = self.info is not None and end >= round(self.info.duration, 1) - 1e-6
         return VideoSettings(
             temperature=self.state.temperature,
+            backend=self.state.backend,
             smooth=self.smooth_box.isChecked(),
             crf=self.crf_spin.value(),
             start=start or None,
