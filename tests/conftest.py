@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -61,3 +62,15 @@ def user_cache_dir(onnx_cache_root: Path, monkeypatch: pytest.MonkeyPatch) -> Pa
     once, as for a user), never the user's cache folder."""
     monkeypatch.setenv("CHROMA_DESK_CACHE", str(onnx_cache_root))
     return onnx_cache_root
+
+
+@pytest.fixture
+def one_torch_thread() -> Iterator[None]:
+    """Tests share 2 cores with other work: one torch thread avoids OpenMP stalls. Use it with
+    ``pytestmark = pytest.mark.usefixtures("one_torch_thread")``."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

@@ -28,12 +28,7 @@ VFR_TIMES = [0.0, 0.04, 0.08, 0.12, 0.5, 0.54, 1.0, 1.5, 2.0, 2.04, 2.5, 3.0]
 AUDIO_RATE = 44100
 
 
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # tests/conftest.py
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,6 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-import torch
 from modelkit import make_hint_model, make_lite_model
 
 from chroma_desk.cli import main
@@ -31,12 +30,7 @@ KEY = 6  # the keyframe
 POINT = (90.0, 60.0)  # the hint, in the keyframe's pixels
 
 
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # tests/conftest.py
 
 
 @pytest.fixture(scope="module")

@@ -36,13 +36,7 @@ PER_SHOT = 12
 WORKING = 64  # network input long side: small, so the tests are quick on 2 busy cores
 
 
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    """Tests share 2 cores with other work: one torch thread avoids OpenMP stalls."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # tests/conftest.py
 
 
 @pytest.fixture(scope="module")
