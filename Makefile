@@ -21,10 +21,12 @@ run: $(STAMP)
 test: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -m "not slow"
 	$(VENV)/bin/ruff check chroma_desk training tests
+	$(VENV)/bin/lint-imports
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check chroma_desk training tests
 	$(VENV)/bin/ruff format --check chroma_desk training tests
+	$(VENV)/bin/lint-imports
 
 format: $(STAMP)
 	$(VENV)/bin/ruff format chroma_desk training tests

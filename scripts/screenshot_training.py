@@ -35,7 +35,7 @@ sys.path.insert(0, str(REPO))
 
 def replay(source: Path, dest: Path, at_step: int) -> int:
     """Copy ``source``'s events up to ``at_step`` (no ending), samples and config to ``dest``."""
-    from training.runs import EventReader
+    from training.events import EventReader
 
     events = []
     for event in EventReader(source / "events.jsonl").read():
@@ -117,7 +117,7 @@ def main() -> int:
     asyncio.set_event_loop(loop)
 
     from chroma_desk.ui.state import AppState
-    from chroma_desk.ui.training_tab import TrainingTab
+    from chroma_desk.ui.training import TrainingTab
 
     tab = TrainingTab(AppState(), runs_dir=shown)
     if replayed is not None:

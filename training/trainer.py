@@ -12,7 +12,7 @@ import math
 import signal
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +44,7 @@ from chroma_desk.models.registry import build, spec
 from chroma_desk.models.spec import head_of
 from chroma_desk.models.unet_lite import load_no_hint_weights
 from training import state_store
+from training.config import KINDS, TrainConfig
 from training.data import (
     FolderScan,
     PhotoDataset,
@@ -57,7 +58,6 @@ from training.hint_sim import simulate_batch
 from training.losses import classification_loss, gan_loss, regression_loss, rgb_loss
 from training.metrics import colourfulness
 
-KINDS = ("classification", "gan", "regression")
 EVAL_HINT_SEED = 1234
 HINT_INPUT_NOTE = (
     "a second input (N, 3, H, W) at the working size: hint a / 110, b / 110 and a 0/1 mask; "
@@ -67,45 +67,6 @@ TEMPERATURES = (0.2, 0.3, PAPER_TEMPERATURE, 0.45, 0.6, 0.8, 1.0)
 DATA_LICENCE_NOTE = (
     "trained on photos whose rights belong to their owners; see the data folder's terms"
 )
-
-
-@dataclass
-class TrainConfig:
-    data: str | list[str]  # one folder, or several (the command line's repeated --data)
-    out: str
-    arch: str = "lite-unet"
-    kind: str = "gan"
-    name: str = ""
-    val: str | None = None
-    size: int = 176
-    batch: int = 16
-    steps: int | None = None
-    minutes: float | None = None
-    epochs: int | None = None
-    lr: float = 2e-4
-    warmup_steps: int = 1000
-    lambda_l1: float = 100.0
-    disc_width: int = 64  # gan: the PatchGAN's first-layer channels (pix2pix's ndf)
-    disc_label_smoothing: float = 0.0  # gan: the discriminator's target for real is 1 - this
-    disc_lr_scale: float = 1.0  # gan: the discriminator's learning rate is lr x this
-    hints: bool = False  # train a hint model with simulated hints (training.hint_sim)
-    hint_lr_scale: float = 10.0  # the hint inputs' learning rate is lr x this (they start at 0)
-    regression_loss: str = "l1"
-    pretrained: bool = True
-    download_weights: bool = False
-    init: str | None = None
-    workers: int = 1
-    seed: int = 0
-    device: str = "auto"
-    threads: int = 0
-    checkpoint_every: int = 500
-    sample_every: int = 250
-    eval_every: int = 500
-    log_every: int = 10
-    working_size: int = 256
-    half: bool = True
-    arch_args: dict[str, Any] = field(default_factory=dict)
-    data_note: str = ""
 
 
 class TrainingError(Exception):

@@ -55,7 +55,7 @@ from chroma_desk.ui.photos_tab import PhotosTab
 from chroma_desk.ui.state import AppState
 from chroma_desk.ui.tab import Tab
 from chroma_desk.ui.theme import THEMES, apply_theme
-from chroma_desk.ui.training_tab import TrainingTab
+from chroma_desk.ui.training import TrainingTab
 from chroma_desk.ui.video_tab import VideoTab
 
 log = logging.getLogger(__name__)

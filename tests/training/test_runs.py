@@ -1,4 +1,4 @@
-"""training.runs: command lines, events read back, run discovery, installing a run's model."""
+"""training.rundir, history, events, processes, choices, install: command lines, events read back, run discovery, installing a run's model."""
 
 from __future__ import annotations
 
@@ -15,9 +15,8 @@ import torch
 
 from chroma_desk.models.checkpoint import make_card, read_card, save_model
 from chroma_desk.models.library import list_models
-from training import runs
-from training.cli import add_arguments, config_from_args
-from training.trainer import TrainConfig
+from training import choices, events, history, install, processes, rundir, runs
+from training.config import TrainConfig, add_arguments, config_from_args
 
 
 def _parse(argv: list[str]) -> TrainConfig:
@@ -58,21 +57,21 @@ def test_command_line_round_trips_every_option() -> None:
         half=False,
         data_note="mine",
     )
-    argv = runs.command_line(asdict(config), python="python")
+    argv = rundir.command_line(asdict(config), program=["python", "-m", "training"])
     assert _parse(argv) == config
-    assert "--resume" in runs.command_line(asdict(config), resume=True)
+    assert "--resume" in rundir.command_line(asdict(config), resume=True)
 
 
 def test_command_line_leaves_out_unset_options() -> None:
-    argv = runs.command_line({"data": "d", "out": "o", "steps": None, "pretrained": True})
+    argv = rundir.command_line({"data": "d", "out": "o", "steps": None, "pretrained": True})
     assert argv[3:] == ["--data", "d", "--out", "o"]
     with pytest.raises(ValueError):
-        runs.command_line({"data": "d"})
+        rundir.command_line({"data": "d"})
 
 
 def test_command_line_in_the_frozen_app(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sys, "frozen", True, raising=False)
-    argv = runs.command_line({"data": "d", "out": "o"})
+    argv = rundir.command_line({"data": "d", "out": "o"})
     assert argv == [sys.executable, "train", "--data", "d", "--out", "o"]
 
 
@@ -81,7 +80,7 @@ def _events(*records: dict) -> list[dict]:
 
 
 def test_history_folds_events_and_a_resume_drops_repeated_steps() -> None:
-    h = runs.RunHistory()
+    h = history.RunHistory()
     h.extend(
         _events(
             {"event": "start", "config": {"steps": 4, "kind": "gan"}, "step": 0, "counts": {}},
@@ -115,7 +114,7 @@ def test_history_folds_events_and_a_resume_drops_repeated_steps() -> None:
 
 def test_event_reader_waits_for_whole_lines(tmp_path: Path) -> None:
     path = tmp_path / "events.jsonl"
-    reader = runs.EventReader(path)
+    reader = events.EventReader(path)
     assert reader.read() == []
     with path.open("w") as f:
         f.write(json.dumps({"event": "start"}) + "\n" + '{"event": "st')
@@ -126,28 +125,59 @@ def test_event_reader_waits_for_whole_lines(tmp_path: Path) -> None:
     assert reader.read() == []
 
 
-def test_smooth_and_durations() -> None:
-    assert runs.smooth([1.0, 1.0, 1.0]) == pytest.approx([1.0, 1.0, 1.0])
-    assert runs.smooth([0.0, 10.0], 0.0) == [0.0, 10.0]
-    s = runs.smooth([0.0, 10.0], 0.5)
+def test_smooth() -> None:
+    assert history.smooth([1.0, 1.0, 1.0]) == pytest.approx([1.0, 1.0, 1.0])
+    assert history.smooth([0.0, 10.0], 0.0) == [0.0, 10.0]
+    s = history.smooth([0.0, 10.0], 0.5)
     assert 0 < s[1] < 10
-    assert runs.format_duration(42) == "42 s"
-    assert runs.format_duration(3 * 3600 + 60 * 5) == "3 h 05 min"
 
 
 def test_explain_exit() -> None:
-    h = runs.RunHistory()
+    h = history.RunHistory()
     h.add({"event": "start", "config": {}, "step": 0})
     h.add({"event": "checkpoint", "step": 250, "path": "m"})
-    killed = runs.explain_exit(-signal.SIGKILL, h)
+    killed = rundir.explain_exit(-signal.SIGKILL, h)
     assert "SIGKILL" in killed and "step 250" in killed
     log = "Traceback (most recent call last):\n  File x\nRuntimeError: CUDA out of memory\n"
-    assert "CUDA out of memory" in runs.explain_exit(1, h, log)
+    assert "CUDA out of memory" in rundir.explain_exit(1, h, log)
     h.add({"event": "error", "message": "no usable colour photos"})
-    assert runs.explain_exit(2, h).startswith("no usable colour photos")
+    assert rundir.explain_exit(2, h).startswith("no usable colour photos")
     h.add({"event": "start", "config": {}, "step": 250})
     h.add({"event": "done", "step": 260, "stopped": False})
-    assert runs.explain_exit(0, h) is None
+    assert rundir.explain_exit(0, h) is None
+
+
+_STAND_IN = [
+    sys.executable,
+    "-c",
+    "import time; print('ready', flush=True); time.sleep(60)",
+    "-m",
+    "training",
+    "--out",
+]
+
+
+def _stand_in(out: str, cwd: Path | None = None) -> subprocess.Popen:
+    """A process whose command line looks like a trainer's writing into ``out``."""
+    return subprocess.Popen([*_STAND_IN, out], cwd=cwd, stdout=subprocess.PIPE)
+
+
+def test_a_job_is_alive_as_soon_as_it_is_launched(tmp_path: Path) -> None:
+    """Popen returns while the child is still inside execve (its /proc cmdline reads empty for
+    a moment): a launcher that checks its job at once must not call it dead (the race behind
+    test_find_runs_states failing now and then)."""
+    run = tmp_path / "run"
+    run.mkdir()
+    for _ in range(5):
+        proc = _stand_in(str(run))
+        try:
+            rundir.write_job(run, proc.pid, [*_STAND_IN, str(run)], {})
+            assert processes.pid_alive(proc.pid, run)
+            assert rundir.job_pid(run) == proc.pid
+        finally:
+            proc.kill()
+            proc.wait()
+            proc.stdout.close()
 
 
 def test_find_runs_states(tmp_path: Path) -> None:
@@ -156,7 +186,7 @@ def test_find_runs_states(tmp_path: Path) -> None:
         run.mkdir()
         (run / "events.jsonl").write_text("".join(json.dumps(e) + "\n" for e in events))
         if job_pid is not None:
-            runs.write_job(run, job_pid, ["python", "-m", "training", "--out", str(run)], {})
+            rundir.write_job(run, job_pid, ["python", "-m", "training", "--out", str(run)], {})
         return run
 
     start = {"event": "start", "config": {"kind": "gan", "arch": "lite-unet"}, "step": 0}
@@ -170,14 +200,13 @@ def test_find_runs_states(tmp_path: Path) -> None:
     theirs = make("theirs", start, step)
     (tmp_path / "not-a-run").mkdir()
     # stand-ins for trainers: one started by a launcher (job.json), one from a shell, relative
-    sleep = [sys.executable, "-c", "import time; time.sleep(60)", "-m", "training", "--out"]
-    procs = [
-        subprocess.Popen([*sleep, str(ours)]),
-        subprocess.Popen([*sleep, "theirs"], cwd=tmp_path),
-    ]
+    procs = [_stand_in(str(ours)), _stand_in("theirs", cwd=tmp_path)]
+    sleep = _STAND_IN
     try:
-        runs.write_job(ours, procs[0].pid, sleep + [str(ours)], {})
-        found = {r.path.name: r for r in runs.find_runs(tmp_path)}
+        for p in procs:  # a shell's trainer is found once it runs (not while inside execve)
+            assert p.stdout is not None and p.stdout.readline() == b"ready\n"
+        rundir.write_job(ours, procs[0].pid, sleep + [str(ours)], {})
+        found = {r.path.name: r for r in rundir.find_runs(tmp_path)}
         assert {k: v.status for k, v in found.items()} == {
             "done": "finished",
             "stopped": "stopped",
@@ -190,24 +219,27 @@ def test_find_runs_states(tmp_path: Path) -> None:
         assert found["ours"].pid == procs[0].pid and not found["ours"].external
         assert found["theirs"].pid == procs[1].pid and found["theirs"].external
         assert found["done"].kind == "gan"
-        assert runs.find_trainer_pid(theirs) == procs[1].pid
-        assert runs.pid_alive(procs[0].pid, ours) and not runs.pid_alive(procs[0].pid, theirs)
+        assert processes.find_trainer_pid(theirs) == procs[1].pid
+        assert processes.pid_alive(procs[0].pid, ours) and not processes.pid_alive(
+            procs[0].pid, theirs
+        )
     finally:
         for p in procs:
             p.kill()
             p.wait()
-    assert not runs.pid_alive(procs[0].pid)
-    assert runs.find_runs(tmp_path / "missing") == []
+            p.stdout.close()
+    assert not processes.pid_alive(procs[0].pid)
+    assert rundir.find_runs(tmp_path / "missing") == []
 
 
 def test_resume_options_extend_a_finished_run() -> None:
-    h = runs.RunHistory()
+    h = history.RunHistory()
     h.add({"event": "start", "config": {"steps": 6, "data": "d", "out": "o"}, "step": 0})
     h.add({"event": "done", "step": 6, "stopped": False, "seconds": 3})
-    assert runs.resume_options({"steps": 6, "data": "d", "out": "o"}, h)["steps"] == 12
+    assert rundir.resume_options({"steps": 6, "data": "d", "out": "o"}, h)["steps"] == 12
     h.add({"event": "start", "config": {"steps": 12}, "step": 6, "resumed": True})
     h.add({"event": "done", "step": 8, "stopped": True, "seconds": 5})
-    assert runs.resume_options({"steps": 12}, h)["steps"] == 12  # stopped: same target
+    assert rundir.resume_options({"steps": 12}, h)["steps"] == 12  # stopped: same target
 
 
 def test_install_model_renames_and_never_clobbers(tmp_path: Path) -> None:
@@ -218,22 +250,22 @@ def test_install_model_renames_and_never_clobbers(tmp_path: Path) -> None:
     card = make_card("my-run", "lite-unet", {"kind": "regression"}, "regression", 256, 32)
     save_model(run / "model.safetensors", module, card)
     models = tmp_path / "models"
-    first = runs.install_model(run, models, "Family photos")
+    first = install.install_model(run, models, "Family photos")
     assert first.name == "family-photos.safetensors"
     assert read_card(first)["name"] == "Family photos"
-    assert runs.install_model(run, models, "Family photos") == first  # same run: updated
+    assert install.install_model(run, models, "Family photos") == first  # same run: updated
     other = tmp_path / "runs" / "other"
     save_model(other / "model.safetensors", module, card)
-    second = runs.install_model(other, models, "Family photos")
+    second = install.install_model(other, models, "Family photos")
     assert second.name == "family-photos-2.safetensors" and first.exists()
     with pytest.raises(FileNotFoundError):
-        runs.install_model(tmp_path / "runs" / "empty", models)
+        install.install_model(tmp_path / "runs" / "empty", models)
 
 
 def test_choices_for_a_new_run(tmp_path: Path, user_models_dir: Path) -> None:
-    assert {"lite-unet", "resnet18-unet"} <= set(runs.trainable_architectures())
-    assert "patchgan" not in runs.trainable_architectures()
-    devices = runs.list_devices()
+    assert {"lite-unet", "resnet18-unet"} <= set(choices.trainable_architectures())
+    assert "patchgan" not in choices.trainable_architectures()
+    devices = choices.list_devices()
     assert devices[0][0] == "auto" and devices[1][0] == "cpu"
     assert len(devices) == 2 + torch.cuda.device_count() + (
         1 if torch.backends.mps.is_available() else 0
@@ -242,16 +274,16 @@ def test_choices_for_a_new_run(tmp_path: Path, user_models_dir: Path) -> None:
 
     card = make_card("mine", "lite-unet", {"kind": "regression"}, "regression", 256, 32)
     save_model(user_models_dir / "mine.safetensors", build("lite-unet"), card)
-    names = [name for name, _, _ in runs.init_candidates("gan", "lite-unet")]
+    names = [name for name, _, _ in choices.init_candidates("gan", "lite-unet")]
     assert "mine" in names
-    assert "mine" not in [n for n, _, _ in runs.init_candidates("classification", "lite-unet")]
+    assert "mine" not in [n for n, _, _ in choices.init_candidates("classification", "lite-unet")]
     assert any(e.name == "mine" for e in list_models())
 
 
 def test_slug_and_unique_names(tmp_path: Path) -> None:
-    assert runs.slug("  My Family Photos (1950s) ") == "my-family-photos-1950s"
+    assert rundir.slug("  My Family Photos (1950s) ") == "my-family-photos-1950s"
     (tmp_path / "a-gan").mkdir()
-    assert runs.unique_run_name(tmp_path, "A gan") == "a-gan-2"
+    assert rundir.unique_run_name(tmp_path, "A gan") == "a-gan-2"
 
 
 def test_main_lists_runs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -261,9 +293,9 @@ def test_main_lists_runs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
 
 def test_describe_event_lines() -> None:
     start = {"event": "start", "config": {"kind": "gan", "arch": "lite-unet"}, "device": "cpu"}
-    assert "gan lite-unet on cpu" in runs.describe_event(start)
+    assert "gan lite-unet on cpu" in history.describe_event(start)
     step = {"event": "step", "step": 1200, "losses": {"l1": 0.0891}, "images_per_s": 9.8}
-    assert "1,200  l1 0.0891  9.8 img/s" in runs.describe_event(step)
-    assert "ERROR" in runs.describe_event({"event": "error", "message": "out of memory"})
+    assert "1,200  l1 0.0891  9.8 img/s" in history.describe_event(step)
+    assert "ERROR" in history.describe_event({"event": "error", "message": "out of memory"})
     done = {"event": "done", "step": 6, "stopped": True, "seconds": 75}
-    assert "stopped after 1 min 15 s" in runs.describe_event(done)
+    assert "stopped after 1 min 15 s" in history.describe_event(done)

@@ -25,7 +25,7 @@ qasync = pytest.importorskip("qasync")
 
 from chroma_desk.models import library  # noqa: E402
 from chroma_desk.ui.state import AppState  # noqa: E402
-from chroma_desk.ui.training_tab import TrainingTab  # noqa: E402
+from chroma_desk.ui.training import TrainingTab  # noqa: E402
 
 TIMEOUT = 400.0  # a trainer start imports torch: slow on a busy 2-core machine
 
