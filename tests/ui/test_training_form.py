@@ -15,6 +15,8 @@ from PIL import Image
 pytest.importorskip("PySide6.QtCharts")
 qasync = pytest.importorskip("qasync")
 
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
 from chroma_desk.ui.state import AppState  # noqa: E402
 from chroma_desk.ui.training import TrainingTab  # noqa: E402
 from training import cli  # noqa: E402
@@ -53,8 +55,8 @@ def tab(qtbot, tmp_path: Path) -> TrainingTab:
 def scanned(loop, tab: TrainingTab, type_path: Path) -> None:
     """Type (not choose) ``type_path`` into the folder field and wait for its scan."""
     form = tab.form
-    form.folder_edit.setText(str(type_path))
-    form.folder_edit.editingFinished.emit()
+    form.photos.folder_edit.setText(str(type_path))
+    form.photos.folder_edit.editingFinished.emit()
 
     async def wait() -> None:
         while form.scan is None:
@@ -65,13 +67,13 @@ def scanned(loop, tab: TrainingTab, type_path: Path) -> None:
 
 def test_a_typed_folder_is_scanned_and_a_missing_one_said(loop, tab, photos, tmp_path) -> None:
     form = tab.form
-    assert not form.folder_edit.isReadOnly()
-    form.folder_edit.setText(str(tmp_path / "nowhere"))
-    form.folder_edit.editingFinished.emit()
-    assert "no folder" in form.scan_label.text() and not form.start_button.isEnabled()
+    assert not form.photos.folder_edit.isReadOnly()
+    form.photos.folder_edit.setText(str(tmp_path / "nowhere"))
+    form.photos.folder_edit.editingFinished.emit()
+    assert "no folder" in form.photos.scan_label.text() and not form.start_button.isEnabled()
     scanned(loop, tab, photos)
     assert form.folder == photos.resolve()
-    assert "<b>2</b> colour photos" in form.scan_label.text()
+    assert "<b>2</b> colour photos" in form.photos.scan_label.text()
     assert form.start_button.isEnabled()
 
 
@@ -112,6 +114,8 @@ def _run_with_val(folder: Path, model: list[float], gray: float) -> None:
     events = [{"event": "start", "time": 1.0, "config": config, "step": 0, "device": "cpu"}]
     for i, value in enumerate(model, 1):
         metrics = {"ab_l1": value, "gray_ab_l1": gray}
+        loss = {"l1": value / 100}
+        events.append({"event": "step", "time": 1.0 + i, "step": 10 * i, "losses": loss})
         events.append({"event": "eval", "time": 1.0 + i, "step": 10 * i, "metrics": metrics})
     events.append({"event": "done", "time": 99.0, "step": 10 * len(model), "stopped": False})
     (folder / "events.jsonl").write_text("".join(json.dumps(e) + "\n" for e in events))
@@ -129,3 +133,20 @@ def test_a_model_worse_than_gray_is_called_so(tab, tmp_path: Path) -> None:
     tab.select_run(tab.runs_dir / "better")
     tab.view.redraw()
     assert note.isHidden()
+
+
+def test_step_labels_fit_a_small_window(tab, tmp_path: Path) -> None:
+    """At 1024x700 the step axis labels were cut to "10..."; now a narrow chart gets fewer
+    ticks, each with room for a label like "12,000", and no label is truncated."""
+    _run_with_val(tmp_path / "runs" / "long", [14.0, 13.0, 12.5] * 40, gray=12.2)
+    tab.refresh_runs()
+    tab.resize(1024 - 40, 700 - 90)  # the tab inside a 1024x700 window
+    tab.show()
+    tab.select_run(tab.runs_dir / "long")
+    tab.view.redraw()
+    chart = tab.view.val_chart
+    for _ in range(3):  # let the layout settle
+        QApplication.processEvents()
+    assert chart.view.width() < 5 * 64  # narrow: the case that was cut
+    assert not chart.x_axis.truncateLabels() and not chart.y_axis.truncateLabels()
+    assert 2 <= chart.x_axis.tickCount() <= chart.view.width() // 64

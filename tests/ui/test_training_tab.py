@@ -115,9 +115,9 @@ def test_a_short_run_plots_samples_and_offers_its_model(
     async def scenario() -> None:
         tab.form.set_folder(photos)
         await until(lambda: tab.form.scan is not None)
-        assert "<b>4</b> colour photos" in tab.form.scan_label.text()
-        assert "1 other file" in tab.form.scan_label.text()
-        assert tab.form.thumbs.count() - 1 == 4  # thumbnails (plus the stretch)
+        assert "<b>4</b> colour photos" in tab.form.photos.scan_label.text()
+        assert "1 other file" in tab.form.photos.scan_label.text()
+        assert tab.form.photos.thumbs.count() - 1 == 4  # thumbnails (plus the stretch)
         assert tab.form.start_button.isEnabled()
         assert tab.form.name_edit.text() == "photos-gan"
         configure(tab, steps=6)
@@ -213,7 +213,7 @@ def test_a_trainer_that_fails_shows_why(loop, make_tab, photos: Path, tmp_path: 
         tab.form.set_folder(empty)
         await until(lambda: tab.form.scan is not None)
         assert not tab.form.start_button.isEnabled()
-        assert "<b>0</b> colour photos" in tab.form.scan_label.text()
+        assert "<b>0</b> colour photos" in tab.form.photos.scan_label.text()
 
         tab.form.set_folder(photos)
         await until(lambda: tab.form.scan is not None)

@@ -100,12 +100,24 @@ class CurveChart(QFrame):
         font.setPointSizeF(max(7.0, font.pointSizeF() - 1.5))
         self.chart.legend().setFont(font)
         for axis in (self.x_axis, self.y_axis):
+            axis.setTruncateLabels(False)  # "10..." says nothing: fewer ticks instead
             axis.setLabelsColor(muted)
             axis.setLabelsFont(font)
             axis.setGridLineColor(grid)
             axis.setMinorGridLineVisible(False)
             axis.setLinePen(QPen(grid))
         self.view.setBackgroundBrush(base)
+
+    def _x_ticks(self) -> int:
+        """Step labels ("12,000") need about 64 px each: a narrow chart gets fewer."""
+        return max(2, min(5, (self.width() - 24) // 64))
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        if self.x_axis.tickCount() != self._x_ticks():
+            low, high = self.x_axis.min(), self.x_axis.max()
+            self.x_axis.setTickCount(self._x_ticks())
+            self.x_axis.setRange(low, high)
 
     def changeEvent(self, event: Any) -> None:  # noqa: N802
         super().changeEvent(event)
@@ -224,7 +236,7 @@ class CurveChart(QFrame):
         if hi_x <= lo_x:
             hi_x = lo_x + 1
         self.x_axis.setRange(lo_x, hi_x)
-        self.x_axis.setTickCount(5)
+        self.x_axis.setTickCount(self._x_ticks())
         self.x_axis.applyNiceNumbers()
         lo, hi = min(ys), max(ys)
         if self.log_y:

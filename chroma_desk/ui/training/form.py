@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import os
 import shlex
@@ -11,11 +9,9 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import (
     QGuiApplication,
-    QPixmap,
 )
 from PySide6.QtWidgets import (
     QComboBox,
@@ -36,13 +32,13 @@ from PySide6.QtWidgets import (
 )
 
 from chroma_desk.models import library
+from chroma_desk.ui.training.folders import PhotoFolders
 from chroma_desk.ui.training.widgets import (
     FIELD_WIDTH,
     LABEL_WIDTH,
     add_row,
     make_card,
     muted_label,
-    qimage,
     std_icon,
 )
 from training import choices, rundir
@@ -69,18 +65,12 @@ class NewRunForm(QScrollArea):
     """Folder, kind, architecture, starting point, schedule, device, name; then Start."""
 
     startRequested = Signal()
-    scanFinished = Signal(object)  # training.data.FolderScan
 
     def __init__(self, runs_dir: Path, spawn: Callable[[Coroutine], Any]) -> None:
         super().__init__()
         self.runs_dir = runs_dir
         self.spawn = spawn  # runs a coroutine on the window's loop (the tab keeps the task)
         defaults = window_defaults(os.cpu_count() or 2)
-        self.folder: Path | None = None
-        self.val_folder: Path | None = None
-        self.scan = None
-        self.val_scan = None
-        self._scan_generation = 0
         self._name_edited = False
         self._extra_init: list[Path] = []
         self.setWidgetResizable(True)
@@ -109,43 +99,9 @@ class NewRunForm(QScrollArea):
         )
 
         # photos
-        card, lay, _ = make_card("Photos")
-        row = QHBoxLayout()
-        self.folder_edit = QLineEdit()
-        self.folder_edit.setPlaceholderText(
-            "A folder of colour photos (subfolders included): choose, type or paste it"
-        )
-        self.folder_edit.editingFinished.connect(self._folder_typed)
-        self.folder_button = QPushButton("Choose…")
-        self.folder_button.clicked.connect(self._choose_folder)
-        row.addWidget(self.folder_edit, 1)
-        row.addWidget(self.folder_button)
-        lay.addLayout(row)
-        self.scan_label = muted_label("No folder chosen yet.")
-        lay.addWidget(self.scan_label)
-        self.thumbs = QHBoxLayout()
-        self.thumbs.setSpacing(6)
-        self.thumbs.addStretch(1)
-        lay.addLayout(self.thumbs)
-        row = QHBoxLayout()
-        self.val_edit = QLineEdit()
-        self.val_edit.setPlaceholderText("Validation: hold out 5% of the photos above")
-        self.val_edit.editingFinished.connect(self._val_folder_typed)
-        val_button = QPushButton("Choose…")
-        val_button.clicked.connect(self._choose_val_folder)
-        self.val_clear = QToolButton()
-        self.val_clear.setText("✕")
-        self.val_clear.setToolTip("Hold out 5% of the training photos instead")
-        self.val_clear.clicked.connect(lambda: self.set_val_folder(None))
-        self.val_clear.setEnabled(False)
-        row.addWidget(self.val_edit, 1)
-        row.addWidget(val_button)
-        row.addWidget(self.val_clear)
-        lay.addLayout(row)
-        self.val_label = muted_label()
-        self.val_label.hide()
-        lay.addWidget(self.val_label)
-        column.addWidget(card)
+        self.photos = PhotoFolders(spawn)
+        self.photos.changed.connect(self._folders_changed)
+        column.addWidget(self.photos)
 
         # model
         card, lay, _ = make_card("Model")
@@ -385,138 +341,27 @@ class NewRunForm(QScrollArea):
         short = {"classification": "cls", "regression": "l1"}.get(self.kind, self.kind)
         self.name_edit.setText(rundir.unique_run_name(self.runs_dir, f"{base}-{short}"))
 
-    # -- folders and the scan -----------------------------------------------------------------
+    # -- folders --------------------------------------------------------------------------------
 
-    def _choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(
-            self, "Folder of colour photos", str(self.folder or Path.home())
-        )
-        if folder:
-            self.set_folder(Path(folder))
+    @property
+    def folder(self) -> Path | None:
+        return self.photos.folder
 
-    def _choose_val_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(
-            self, "Folder of validation photos", str(self.val_folder or self.folder or Path.home())
-        )
-        if folder:
-            self.set_val_folder(Path(folder))
+    @property
+    def val_folder(self) -> Path | None:
+        return self.photos.val_folder
 
-    def _folder_typed(self) -> None:
-        text = self.folder_edit.text().strip()
-        if not text or (self.folder is not None and Path(text).expanduser() == self.folder):
-            return
-        folder = Path(text).expanduser()
-        if folder.is_dir():
-            self.set_folder(folder)
-        else:
-            self.folder, self.scan = None, None
-            self._clear_thumbs()
-            self.scan_label.setText(f"There is no folder {folder}.")
-            self._update_start()
-
-    def _val_folder_typed(self) -> None:
-        text = self.val_edit.text().strip()
-        folder = Path(text).expanduser() if text else None
-        if folder != self.val_folder:
-            self.set_val_folder(folder)
+    @property
+    def scan(self) -> Any:
+        return self.photos.scan
 
     def set_folder(self, folder: Path) -> None:
         """Use ``folder`` for training and scan it in the background."""
-        self.folder = Path(folder).expanduser().resolve()
-        self.folder_edit.setText(str(self.folder))
-        self.scan = None
-        self._scan_generation += 1
-        self.scan_label.setText("Looking at the photos…")
-        self._clear_thumbs()
+        self.photos.set_folder(folder)
+
+    def _folders_changed(self) -> None:
         self._suggest_name()
         self._update_start()
-        self.spawn(self._scan(self.folder, self._scan_generation, validation=False))
-
-    def set_val_folder(self, folder: Path | None) -> None:
-        self.val_folder = Path(folder) if folder else None
-        self.val_scan = None
-        self.val_edit.setText(str(self.val_folder) if self.val_folder else "")
-        self.val_clear.setEnabled(self.val_folder is not None)
-        self.val_label.setVisible(self.val_folder is not None)
-        if self.val_folder is not None and not self.val_folder.is_dir():
-            self.val_label.setText(f"There is no folder {self.val_folder}.")
-        elif self.val_folder is not None:
-            self.val_label.setText("Looking at the photos…")
-            self.spawn(self._scan(self.val_folder, self._scan_generation, validation=True))
-        self._update_start()
-
-    async def _scan(self, folder: Path, generation: int, validation: bool) -> None:
-        from training.data import load_rgb, scan_folder
-
-        def work() -> tuple[Any, list[np.ndarray]]:
-            scan = scan_folder(folder)
-            thumbs = []
-            if not validation:
-                for path in scan.usable[:THUMBNAILS]:
-                    with contextlib.suppress(OSError, ValueError):
-                        thumbs.append(load_rgb(path, 160))
-            return scan, thumbs
-
-        loop = asyncio.get_running_loop()
-        try:
-            scan, thumbs = await loop.run_in_executor(None, work)
-        except OSError as exc:
-            label = self.val_label if validation else self.scan_label
-            label.setText(f"Cannot read {folder}: {exc}")
-            return
-        if generation != self._scan_generation:
-            return  # another folder was chosen meanwhile
-        if validation:
-            if folder != self.val_folder:
-                return
-            self.val_scan = scan
-            self.val_label.setText(self._describe_scan(scan, "for validation"))
-        else:
-            self.scan = scan
-            self.scan_label.setText(self._describe_scan(scan, "to learn from"))
-            self._show_thumbs(thumbs)
-            self.scanFinished.emit(scan)
-        self._update_start()
-
-    @staticmethod
-    def _describe_scan(scan: Any, purpose: str) -> str:
-        c = scan.counts()
-        text = f"<b>{c['usable']:,}</b> colour photo{'s' if c['usable'] != 1 else ''} {purpose}"
-        skipped = []
-        if c["near_gray"]:
-            skipped.append(f"{c['near_gray']:,} nearly black-and-white")
-        if c["unreadable"]:
-            skipped.append(f"{c['unreadable']:,} unreadable")
-        if c["not_photos"]:
-            skipped.append(f"{c['not_photos']:,} other files")
-        if skipped:
-            text += " · skipped: " + ", ".join(skipped)
-        return text
-
-    def _clear_thumbs(self) -> None:
-        while self.thumbs.count() > 1:
-            item = self.thumbs.takeAt(0)
-            if item.widget():
-                item.widget().deleteLater()
-
-    def _show_thumbs(self, images: list[np.ndarray]) -> None:
-        self._clear_thumbs()
-        side = 72
-        for i, rgb in enumerate(images):
-            h, w = rgb.shape[:2]
-            s = min(h, w)
-            crop = rgb[(h - s) // 2 : (h - s) // 2 + s, (w - s) // 2 : (w - s) // 2 + s]
-            pm = QPixmap.fromImage(qimage(crop)).scaled(
-                side * 2,
-                side * 2,
-                Qt.AspectRatioMode.IgnoreAspectRatio,
-                Qt.TransformationMode.SmoothTransformation,
-            )
-            pm.setDevicePixelRatio(2.0)
-            label = QLabel()
-            label.setPixmap(pm)
-            label.setFixedSize(side, side)
-            self.thumbs.insertWidget(i, label)
 
     def problems(self) -> list[str]:
         """What keeps these settings from starting a run (``TrainConfig``'s own checks, the
