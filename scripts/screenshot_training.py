@@ -14,6 +14,12 @@ checkpoint of that moment. The tab then shows it as a job in progress. Every oth
 
 ``--live`` shows the runs under ``--runs`` as they are: a run whose trainer is alive right now
 shows as running, found through /proc, exactly as the app would.
+
+``--window`` grabs the whole main window (menus, tabs, status bar) with the Training tab open,
+at ``--size``, instead of the tab alone:
+
+    .venv/bin/python scripts/screenshot_training.py --live --runs /tmp/shotruns --window \
+        --size 1024x700 --out docs/screenshot-training-1024x700.png
 """
 
 from __future__ import annotations
@@ -75,6 +81,7 @@ def main() -> int:
     parser.add_argument("--size", default="1480x920")
     parser.add_argument("--theme", default="light", choices=("light", "dark"))
     parser.add_argument("--log-scale", action="store_true")
+    parser.add_argument("--window", action="store_true", help="the whole main window")
     args = parser.parse_args()
 
     import qasync
@@ -118,17 +125,32 @@ def main() -> int:
 
     from chroma_desk.ui.state import AppState
     from chroma_desk.ui.training import TrainingTab
+    from training.rundir import RUNS_ENV
 
-    tab = TrainingTab(AppState(), runs_dir=shown)
+    window = None
+    if args.window:
+        from chroma_desk.ui.main_window import MainWindow
+
+        os.environ[RUNS_ENV] = str(shown)
+        sys.path.insert(0, str(REPO / "scripts"))
+        from shotkit import app_state
+
+        window = MainWindow(app_state(None)[1])  # the bundled default model, as a user has
+        tab = window.extra_tabs["Training"]
+        window.tabs.setCurrentWidget(tab)
+    else:
+        tab = TrainingTab(AppState(), runs_dir=shown)
     if replayed is not None:
         session = tab.sessions[replayed]
         # a job in progress, as the window showed it at that step (never stopped from here)
         session.status, session.pid, session.external, session.message = "running", -1, False, None
         tab._fill_list()
     width, height = (int(v) for v in args.size.split("x"))
-    tab.resize(width, height)
-    tab.setWindowTitle("Chroma Desk: Training")
-    tab.show()
+    shot = window or tab
+    shot.resize(width, height)
+    if window is None:
+        tab.setWindowTitle("Chroma Desk: Training")
+    shot.show()
 
     async def settle() -> None:
         await asyncio.sleep(1.0)  # follow tasks read the events
@@ -149,7 +171,7 @@ def main() -> int:
     loop.run_until_complete(settle())
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    pixmap = tab.grab()
+    pixmap = shot.grab()
     pixmap.save(str(out))
     session = tab.current_session()
     print(f"{out}: {pixmap.width()}x{pixmap.height()}, run {session.name if session else '?'}")

@@ -69,8 +69,6 @@ class Job:
         self.stopping = False
         self.message: str | None = None
         self.returncode: int | None = None
-        self.events_seen = 0
-        self.last_event_wall = 0.0  # time.time() when events last arrived
 
     @property
     def name(self) -> str:
@@ -97,8 +95,6 @@ class Job:
         events = self.reader.read()
         if events:
             self.history.extend(events)
-            self.events_seen += len(events)
-            self.last_event_wall = time.time()
             self.log_lines.extend(describe_event(e) for e in events)
         for line in self._read_stderr():
             self.log_lines.append(f"{'':8}  stderr     {line}")

@@ -438,6 +438,7 @@ class RunView(QWidget):
                 groups.append(base)
         current = [self.metric_combo.itemData(i) for i in range(self.metric_combo.count())]
         self.metric_combo.setVisible(bool(groups))
+        self.val_chart.title.setVisible(not groups)  # the combo names the curve: room for it
         if current == groups:
             return
         previous = self.metric_combo.currentData()
@@ -459,6 +460,8 @@ class RunView(QWidget):
         rows = (len(charts) + columns - 1) // columns
         for r in range(4):
             self.charts_grid.setRowStretch(r, 1 if r < rows else 0)
+        for c in range(2):
+            self.charts_grid.setColumnStretch(c, 1 if c < columns else 0)
 
     # -- actions ------------------------------------------------------------------------------
 
