@@ -18,7 +18,7 @@ from training.config import TrainConfig, add_arguments, config_from_args
 from training.supervisor import Job, LaunchError, Supervisor
 
 FAKE = [sys.executable, str(Path(__file__).with_name("fake_trainer.py"))]
-TIMEOUT = 120.0  # seconds: a safety net for a broken supervisor, not a measurement
+TIMEOUT = 600.0  # seconds: a safety net for a broken supervisor, not a measurement
 
 
 def follow(sup: Supervisor, job: Job, until=None) -> None:
@@ -129,3 +129,29 @@ def test_a_trainer_that_cannot_start(tmp_path: Path) -> None:
         sup.start(options(tmp_path))
     assert caught.value.job.status == "failed"
     assert "could not be started" in caught.value.job.message
+
+
+def test_a_real_run_with_arch_args_resumes(tiny_folder: Path, tmp_path: Path) -> None:
+    """The real trainer: a run of a narrow plain-unet (--arch-args) trained more from the
+    supervisor continues the same network (before, the resumed run built the default width and
+    could not load its own checkpoint)."""
+    from chroma_desk.models.checkpoint import read_card
+
+    sup = Supervisor(tmp_path / "runs")
+    tiny = {
+        "data": str(tiny_folder), "name": "narrow", "arch": "plain-unet", "kind": "regression",
+        "arch_args": {"width": 8}, "size": 64, "batch": 4, "steps": 2, "workers": 0,
+        "threads": 1, "pretrained": False, "log_every": 1, "half": False,
+    }  # fmt: skip
+    job = sup.start(tiny)
+    try:
+        follow(sup, job)
+        assert job.status == "finished", job.message
+        sup.resume(job)
+        follow(sup, job)
+    finally:
+        if job.process is not None and job.process.poll() is None:
+            job.process.kill()
+    assert job.status == "finished", job.message
+    assert job.history.sessions == 2 and job.history.step == 4
+    assert read_card(job.path / "model.safetensors").arguments["width"] == 8
