@@ -1,5 +1,9 @@
 import sys
 
-from training.cli import main
+try:
+    from training.cli import main  # imports torch: seconds, and a Ctrl+C may land in them
+except KeyboardInterrupt:
+    print("python -m training: interrupted before training began", file=sys.stderr)
+    sys.exit(130)
 
 sys.exit(main())

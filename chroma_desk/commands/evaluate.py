@@ -92,8 +92,10 @@ def run(args: argparse.Namespace) -> int:
         return 2
     print(f"{result['photos']} photos in {args.data}, {result['seconds']} s")
     print(format_table(result["rows"]))
-    for path, reason in result["skipped"].items():
-        print(f"skipped {path}: {reason}", file=sys.stderr)
+    for path, reason in result["skipped"].items():  # (a reason names its file already)
+        print(
+            f"skipped {reason if reason.startswith(path) else f'{path}: {reason}'}", file=sys.stderr
+        )
     if args.json:
         out = Path(args.json)
         out.parent.mkdir(parents=True, exist_ok=True)
