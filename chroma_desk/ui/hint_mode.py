@@ -16,6 +16,18 @@ A host (the Photos tab, a video keyframe...) drives it with:
 - ``hintsChanged(key, hints)``: after every edit, undo and redo (also of a photo not shown
   now; the host stores the hints and may show that photo again);
 - ``predictionReady(key, prediction)``: the photo with the current hints; render it.
+
+For example, a video keyframe (``frame`` float RGB, ``view`` the tab's ``CompareView``)::
+
+    editor = HintEditor(view, QUndoStack(tab), Worker("hints"), tab)
+    editor.set_colorizer(colorizer)
+    prediction = colorizer.predict(frame)            # keeps its network input for rehint
+    editor.set_photo(("clip.mp4", 120), prediction, prediction.lightness, saved_hints)
+    editor.set_active(True)
+    editor.hintsChanged.connect(lambda key, hints: store(key, hints))
+    editor.predictionReady.connect(lambda key, p: view.set_after(ImagePyramid(colorizer.render(p))))
+
+(render on a worker for large frames; the Photos tab renders through its own render loop.)
 """
 
 from __future__ import annotations
