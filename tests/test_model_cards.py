@@ -209,3 +209,14 @@ def test_working_size_override_outside_the_model_range_is_refused(
         err = capsys.readouterr().err
         assert code != 0 and size in err and "size" in err and "Traceback" not in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.safetensors", "portrait.png"]
+
+
+def test_models_list_arch_shows_each_spec(capsys: pytest.CaptureFixture[str]) -> None:
+    """`train --arch` points here: the ids, what each trains as, from the specs."""
+    assert main(["models", "list", "--arch"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    lite = next(line for line in lines if line.startswith("lite-unet "))
+    assert "classification, gan, regression" in lite and "EfficientNet-Lite0" in lite
+    rgb = next(line for line in lines if line.startswith("rgb-autoencoder "))
+    assert "regression " in rgb and "gan" not in rgb
+    assert not any(line.startswith("patchgan") for line in lines)

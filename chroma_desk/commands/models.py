@@ -22,7 +22,12 @@ HASH_IN_NAME = re.compile(r"-([0-9a-f]{8,64})\.pth$")
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="models_command", metavar="ACTION", required=True)
-    sub.add_parser("list", help="the bundled models and your own", description="list models")
+    listing = sub.add_parser(
+        "list", help="the bundled models and your own", description="list models"
+    )
+    listing.add_argument(
+        "--arch", action="store_true", help="the architectures instead (what `train --arch` takes)"
+    )
     info = sub.add_parser("info", help="a model's card", description="print a model's card")
     info.add_argument("model", metavar="NAME|PATH")
     info.add_argument("--json", action="store_true", help="the card as JSON")
@@ -75,8 +80,40 @@ def _kind(card: dict[str, Any]) -> str:
     return kind
 
 
+def _print_table(rows: list[tuple[str, ...]]) -> None:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+
+
+def _list_architectures() -> int:
+    """Each registered architecture's spec: what it trains as and how it runs."""
+    from chroma_desk.models.registry import SPECS
+
+    rows = [("ARCHITECTURE", "TRAINS AS", "STRIDE", "SIZE", "WEIGHTS", "HINTS", "")]
+    for spec in SPECS.values():
+        if not spec.heads:
+            continue  # a part (the PatchGAN discriminator), not a colouriser
+        rows.append(
+            (
+                spec.id,
+                ", ".join(spec.train_kinds) or "(not trained here)",
+                str(spec.stride),
+                str(spec.working_size),
+                spec.pretrained or "-",
+                "yes" if spec.takes_hints else "-",
+                spec.label,
+            )
+        )
+    _print_table(rows)
+    return EXIT_OK
+
+
 def _list(args: argparse.Namespace) -> int:
     from chroma_desk.models.library import bundled_dir, default_model_name, list_models, user_dir
+
+    if getattr(args, "arch", False):
+        return _list_architectures()
 
     entries = list_models()
     try:
@@ -101,9 +138,7 @@ def _list(args: argparse.Namespace) -> int:
                 ", ".join(flags),
             )
         )
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    for row in rows:
-        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+    _print_table(rows)
     print(f"\nbundled: {bundled_dir()}\nyours:   {user_dir()}")
     return EXIT_OK
 

@@ -85,7 +85,9 @@ class ModelCard(Mapping[str, Any]):
             raise CardError(f"the model card is not a JSON object (it is {_json_type(raw)})")
         version = raw.get("format_version", 1)
         if not _is_int(version) or version < 1:
-            raise CardError(f"format_version must be a positive whole number, not {version!r}")
+            raise CardError(
+                f"format_version must be a positive whole number, not {version!r}"[:200]
+            )
         if version > FORMAT_VERSION:
             raise CardError(
                 f"the model card is format {version}, made by a newer Chroma Desk "
@@ -96,11 +98,13 @@ class ModelCard(Mapping[str, Any]):
             raise CardError(f"name must be text, not {_json_type(name)}")
         architecture = _required(raw, "architecture")
         if not isinstance(architecture, str) or not architecture:
-            raise CardError(f"architecture must be a non-empty text, not {architecture!r}")
+            raise CardError(f"architecture must be a non-empty text, not {architecture!r}"[:200])
         arguments = _arguments(raw.get("arguments", {}))
         kind = _required(raw, "kind")
         if kind not in KINDS:
-            raise CardError(f"unknown kind {kind!r}; a card's kind is one of {', '.join(KINDS)}")
+            raise CardError(
+                f"unknown kind {kind!r}; a card's kind is one of {', '.join(KINDS)}"[:200]
+            )
         stride = _whole(_required(raw, "stride"), "stride", 1, MAX_STRIDE)
         working_size = _whole(
             _required(raw, "working_size"), "working_size", stride, MAX_WORKING_SIZE
@@ -120,7 +124,7 @@ class ModelCard(Mapping[str, Any]):
             raise CardError("a classification model predicts ab bins; output.space must be 'ab'")
         dtype = raw.get("dtype")
         if dtype is not None and dtype not in DTYPES:
-            raise CardError(f"dtype must be one of {', '.join(DTYPES)}, not {dtype!r}")
+            raise CardError(f"dtype must be one of {', '.join(DTYPES)}, not {dtype!r}"[:200])
         takes_hints = raw.get("takes_hints", False)
         if not isinstance(takes_hints, bool):
             raise CardError(f"takes_hints must be true or false, not {takes_hints!r}"[:200])
