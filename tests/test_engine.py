@@ -258,3 +258,31 @@ def test_missing_input_is_a_failed_result_not_a_crash(cls: Colorizer, tmp_path: 
     tasks = [Task(tmp_path / "gone.png", tmp_path / "gone_color.png", None)]
     (result,) = list(colorize_files(cls, tasks))
     assert not result.ok and "gone.png" in result.error and "no such file" in result.error
+
+
+def test_guided_upsampling_is_an_option_of_the_render_step(
+    models: dict[str, Path], photo: np.ndarray
+) -> None:
+    """A real photo's L with its true ab taken down to a working size: the guided filter
+    keeps the photo's L and stays near the truth (it smooths a little: bilinear is closer on
+    this photo, as on val, which is why it is not the default), and only the render changes."""
+    from chroma_desk.color.lab import rgb_to_lab
+    from chroma_desk.engine.colorizer import join_lightness
+
+    lab = rgb_to_lab(photo)
+    lum = np.ascontiguousarray(lab[..., 0])
+    h, w = lum.shape
+    ab_small = cv2.resize(lab[..., 1:], (w // 2, h // 2), interpolation=cv2.INTER_AREA)
+    errors = {}
+    for guided in (False, True):
+        out = rgb_to_lab(join_lightness(lum, ab_small, guided=guided))
+        assert np.abs(out[..., 0] - lum).mean() < 0.5  # the photo's own L (but where clipped)
+        errors[guided] = float(np.hypot(*(out[..., 1:] - lab[..., 1:]).transpose(2, 0, 1)).mean())
+    assert errors[False] < errors[True] < 6.0  # ab units: a broken filter is off by tens
+    colorizer = Colorizer(models["regression"], device="cpu", upsampling="guided")
+    prediction = colorizer.predict(photo)
+    calls = colorizer.forward_calls
+    assert colorizer.render(prediction).shape == photo.shape
+    assert colorizer.forward_calls == calls
+    with pytest.raises(ValueError, match="upsampling is one of bilinear, guided"):
+        Colorizer(models["regression"], device="cpu", upsampling="bicubic")

@@ -123,12 +123,18 @@ _STATE: dict[str, Any] = {}
 
 
 def _setup(
-    model_paths: Sequence[str], size: int | None, device: str, threads: int, backend: str = "auto"
+    model_paths: Sequence[str],
+    size: int | None,
+    device: str,
+    threads: int,
+    backend: str = "auto",
+    upsampling: str = "bilinear",
 ) -> None:
     if threads:
         torch.set_num_threads(threads)
     _STATE["colorizers"] = [
-        Colorizer(p, device=device, working_size=size, backend=backend) for p in model_paths
+        Colorizer(p, device=device, working_size=size, backend=backend, upsampling=upsampling)
+        for p in model_paths
     ]
     if threads:  # the Colorizer asks for every core; a worker keeps to its share
         torch.set_num_threads(threads)
@@ -195,6 +201,7 @@ def evaluate(
     progress: Callable[[int, int], None] | None = None,
     hints: Sequence[int] | None = None,
     backend: str = "auto",
+    upsampling: str = "bilinear",
 ) -> dict[str, Any]:
     """Measure ``models`` (model file paths) on the photos under ``data``.
 
@@ -210,6 +217,7 @@ def evaluate(
             models only), hints simulated from the truth at random places, the same for the
             same photo on every run (``training.hint_sim.sample_photo_hints``).
         backend: what runs the networks (``chroma_desk.engine.backends``).
+        upsampling: ``bilinear`` or ``guided`` (``Colorizer``'s render option).
 
     Returns a dict with ``rows`` (a list of dicts, the gray baseline first), ``photos`` (the
     number measured), ``skipped`` ({path: reason}) and ``seconds``.
@@ -247,7 +255,7 @@ def evaluate(
         saved = dict(_STATE)
         threads = torch.get_num_threads()
         try:
-            _setup(model_paths, size, device, threads=0, backend=backend)
+            _setup(model_paths, size, device, 0, backend, upsampling)
             for path in paths:
                 collect(_measure(path, rows))
         finally:
@@ -262,7 +270,7 @@ def evaluate(
             workers,
             mp_context=context,
             initializer=_setup,
-            initargs=(model_paths, size, device, 1, backend),
+            initargs=(model_paths, size, device, 1, backend, upsampling),
         ) as pool:
             jobs = ((path, rows) for path in paths)
             for item in pool.map(_measure_in_worker, jobs, chunksize=2):
@@ -278,6 +286,7 @@ def evaluate(
         "photos": len(per_photo),
         "skipped": skipped,
         "size": size,
+        "upsampling": upsampling,
         "rows": table,
         "seconds": round(time.perf_counter() - start, 1),
     }

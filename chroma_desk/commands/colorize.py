@@ -40,6 +40,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--size", type=int, metavar="N", help="network working size, long side in pixels"
     )
     parser.add_argument(
+        "--upsampling",
+        choices=["bilinear", "guided"],
+        default="bilinear",
+        help="how the colour goes from the working size to the photo's: bilinear (default) or "
+        "guided by the photo's own lightness (a guided filter: edges follow the photo's)",
+    )
+    parser.add_argument(
         "--preprocess",
         choices=MODES,
         help=f"how the photo goes into the network (default: the model's own): "
@@ -121,6 +128,7 @@ def run(args: argparse.Namespace) -> int:
             working_size=args.size,
             preprocessing=args.preprocess,
             backend=args.backend,
+            upsampling=args.upsampling,
         )
     except (ModelFileError, ValueError, RuntimeError) as exc:
         return _fail(str(exc))

@@ -50,6 +50,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--device", default="cpu", help="cpu (default), auto, cuda, mps")
     parser.add_argument(
+        "--upsampling",
+        choices=["bilinear", "guided"],
+        default="bilinear",
+        help="ab to full size: bilinear (default) or guided by the photo's L",
+    )
+    parser.add_argument(
         "--hints",
         type=_counts,
         metavar="N,N,...",
@@ -86,6 +92,7 @@ def run(args: argparse.Namespace) -> int:
             progress=progress,
             hints=args.hints,
             backend=args.backend,
+            upsampling=args.upsampling,
         )
     except (OSError, ModelFileError, ValueError) as exc:
         print(f"chroma-desk evaluate: {exc}", file=sys.stderr)

@@ -78,6 +78,10 @@ class Prediction:
         return self.lightness.shape[1], self.lightness.shape[0]
 
 
+UPSAMPLING = ("bilinear", "guided")
+GUIDED_RADIUS = 4.0  # working-size pixels (scaled to the photo's)
+GUIDED_EPS = 25.0  # L units squared: edges of more than ~5 L steer the colour
+
 BORDER_MARGIN = 16  # pixels of mirrored context around the photo at the working size
 
 
@@ -128,6 +132,9 @@ class Colorizer:
             preprocessing``); the card's own when None.
         backend: what runs the network: ``auto`` (ONNX Runtime on the CPU, torch on CUDA/MPS),
             ``torch`` or ``onnx`` (see ``chroma_desk.engine.backends``).
+        upsampling: how ab goes from the working size to the photo's: ``bilinear`` (the
+            default) or ``guided`` (a guided filter on the full-resolution L, see
+            ``join_lightness``).
     """
 
     def __init__(
@@ -137,7 +144,11 @@ class Colorizer:
         working_size: int | None = None,
         preprocessing: str | None = None,
         backend: str = "auto",
+        upsampling: str = "bilinear",
     ) -> None:
+        if upsampling not in UPSAMPLING:
+            raise ValueError(f"upsampling is one of {', '.join(UPSAMPLING)}, not {upsampling!r}")
+        self.upsampling = upsampling
         self.device = pick_device(device)
         if self.device.type == "cpu":
             _set_cpu_threads()
@@ -314,22 +325,33 @@ class Colorizer:
 
     def render(self, prediction: Prediction, temperature: float | None = None) -> np.ndarray:
         """Full-resolution sRGB float32 (H, W, 3) in [0, 1]."""
-        return join_lightness(prediction.lightness, self.ab(prediction, temperature))
+        guided = self.upsampling == "guided"
+        return join_lightness(prediction.lightness, self.ab(prediction, temperature), guided)
 
     def colorize(self, rgb: np.ndarray, temperature: float | None = None) -> np.ndarray:
         return self.render(self.predict(rgb), temperature)
 
 
-def join_lightness(lightness: np.ndarray, ab_small: np.ndarray) -> np.ndarray:
+def join_lightness(lightness: np.ndarray, ab_small: np.ndarray, guided: bool = False) -> np.ndarray:
     """Upsample ab bilinearly to L's size, join with L, convert to sRGB (OpenCV float32 path).
 
     The small ab is padded to three channels before the resize, so the full-size Lab image is
-    made by one resize plus one channel insert (no full-size merge or strided numpy copy)."""
+    made by one resize plus one channel insert (no full-size merge or strided numpy copy).
+
+    ``guided``: the upsampled ab then goes through a guided filter (He et al., OpenCV-contrib
+    ``ximgproc.guidedFilter``) with the full-resolution L as the guide, so colour edges follow
+    the photo's own edges; radius ``GUIDED_RADIUS`` working-size pixels, eps ``GUIDED_EPS``.
+    On val it lowers CIEDE2000 by under 1% and dulls colour a few percent (README), so it is
+    an option, not the default."""
     height, width = lightness.shape
     lum = np.ascontiguousarray(lightness, dtype=np.float32)
     small = np.zeros((*ab_small.shape[:2], 3), dtype=np.float32)
     small[..., 1:] = ab_small
     lab = cv2.resize(small, (width, height), interpolation=cv2.INTER_LINEAR)
+    if guided:
+        scale = max(height, width) / max(ab_small.shape[:2])
+        radius = max(1, round(GUIDED_RADIUS * scale))
+        lab = cv2.ximgproc.guidedFilter(lum, lab, radius, GUIDED_EPS)
     cv2.insertChannel(lum, lab, 0)
     if ab_small.size and float(ab_small[..., 1].max()) > B_BOUND_AT_BLACK:  # else none clips
         b = cv2.extractChannel(lab, 2)
