@@ -74,3 +74,13 @@ def one_torch_thread() -> Iterator[None]:
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
+
+
+@pytest.fixture(autouse=True)
+def user_keyframes_dir(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """Video keyframes go to a temporary folder, never the user's data folder."""
+    path = tmp_path_factory.mktemp("user-keyframes")
+    monkeypatch.setenv("CHROMA_DESK_KEYFRAMES", str(path))
+    return path

@@ -153,6 +153,7 @@ class CompareView(QWidget):
             "Drop black-and-white photos here",
             "or a whole folder — or press Ctrl+O to open",
         )
+        self._placeholder_icon = "photo"
         self._spin = 0
         self._spinner = QTimer(self)
         self._spinner.setInterval(60)
@@ -234,8 +235,9 @@ class CompareView(QWidget):
             return self._message
         return self._placeholder if self._before is None else None
 
-    def set_placeholder(self, title: str, detail: str) -> None:
+    def set_placeholder(self, title: str, detail: str, icon_name: str = "photo") -> None:
         self._placeholder = (title, detail)
+        self._placeholder_icon = icon_name
         self.update()
 
     def _tick(self) -> None:
@@ -594,7 +596,7 @@ class CompareView(QWidget):
         p.setPen(pen)
         p.setBrush(Qt.BrushStyle.NoBrush)
         p.drawRoundedRect(box, 16, 16)
-        icon("photo", muted).paint(p, int(box.center().x() - 32), int(box.top() + 36), 64, 64)
+        icon(self._placeholder_icon, muted).paint(p, int(box.center().x() - 32), int(box.top() + 36), 64, 64)
         title, detail = self._message or self._placeholder
         font = QFont(self.font())
         font.setPointSizeF(self.font().pointSizeF() * 1.35)

@@ -44,7 +44,8 @@ from chroma_desk.ui.compare_view import SIDE, CompareView, ImagePyramid
 from chroma_desk.ui.icons import icon
 from chroma_desk.ui.model_picker import add_model_controls
 from chroma_desk.ui.state import AppState
-from chroma_desk.ui.video_tab import VIDEO_FILTER, preview_pyramid
+from chroma_desk.ui.video_tab import VIDEO_FILTER
+from chroma_desk.ui.video_work import preview_pyramid
 from chroma_desk.ui.worker import GeneratorWorker
 
 FILE_SOURCE = "file"

@@ -170,6 +170,9 @@ class MainWindow(QMainWindow):
             message = getattr(tab, "message", None)  # the Training tab has no status lines
             if message is not None:
                 message.connect(self._show_message)
+            info_changed = getattr(tab, "infoChanged", None)  # a tab with its own status facts
+            if info_changed is not None:
+                info_changed.connect(self._update_info)
         self.setCentralWidget(self.tabs)
         self.tabs.currentChanged.connect(self._tab_changed)
 
@@ -310,6 +313,7 @@ class MainWindow(QMainWindow):
         on_photos = self.tabs.widget(index) is self.photos
         for action in self.photos.view_actions:
             action.setEnabled(on_photos)
+        self._update_info()  # each tab's own facts in the status bar
 
     # -- status bar ---------------------------------------------------------------------------
 
@@ -353,7 +357,9 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(text, timeout)
 
     def _update_info(self) -> None:
-        info = self.photos.status_info()
+        tab = self.tabs.currentWidget()
+        own = tab is not self.photos and callable(getattr(tab, "status_info", None))
+        info = tab.status_info() if own else self.photos.status_info()
         size = info.get("size")
         self.size_label.setText(
             f"{size[0]} × {size[1]}  ({size[0] * size[1] / 1e6:.1f} MP)" if size else ""
@@ -366,6 +372,8 @@ class MainWindow(QMainWindow):
             times.append(f"Predict {info['predict_ms']:.0f} ms")
         if info.get("render_ms") is not None:
             times.append(f"Render {info['render_ms']:.0f} ms")
+        if info.get("facts"):
+            times.append(info["facts"])
         self.time_label.setText("  ·  ".join(times))
         self.time_label.setVisible(bool(times))
         zoom = info.get("zoom")

@@ -9,13 +9,9 @@ Pause, resume and cancel go straight to the job (thread-safe events).
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
-import numpy as np
-from PySide6.QtCore import QSignalBlocker, QSize, Qt, Signal, Slot
+from PySide6.QtCore import QSignalBlocker, QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -26,9 +22,12 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QListWidget,
+    QListWidgetItem,
     QMessageBox,
     QProgressBar,
     QPushButton,
+    QSlider,
     QSpinBox,
     QSplitter,
     QToolBar,
@@ -38,6 +37,9 @@ from PySide6.QtWidgets import (
 )
 
 from chroma_desk.durations import format_duration
+from chroma_desk.engine.colorizer import Colorizer
+from chroma_desk.engine.hints import Hint
+from chroma_desk.engine.keyframes import Keyframe, KeyframeStore
 from chroma_desk.engine.video import VideoJob, VideoProgress, VideoResult, VideoSettings
 from chroma_desk.media.video import (
     DEFAULT_CRF,
@@ -48,62 +50,26 @@ from chroma_desk.media.video import (
     default_output,
     probe,
 )
+from chroma_desk.models.checkpoint import ModelFileError, read_card
 from chroma_desk.ui import settings
-from chroma_desk.ui.compare_view import SIDE, SPLIT, CompareView, ImagePyramid
+from chroma_desk.ui.compare_view import SIDE, SPLIT, CompareView
 from chroma_desk.ui.desktop import open_with_system
 from chroma_desk.ui.icons import icon
 from chroma_desk.ui.model_picker import add_model_controls
 from chroma_desk.ui.state import AppState
+from chroma_desk.ui.video_work import (
+    FramePreview,
+    HintEditor,
+    VideoUpdate,
+    error_text,
+    frame_preview,
+    preview_pyramid,
+    video_updates,
+)
 from chroma_desk.ui.worker import GeneratorWorker
 
-PREVIEW_LONG_SIDE = 960  # preview frames are reduced to this before they reach the window
 VIDEO_FILTER = "Videos ({})".format(" ".join(f"*{s}" for s in sorted(VIDEO_SUFFIXES)))
 FACT_LABELS = ("Container", "Video", "Size", "Frame rate", "Frames", "Length", "Audio")
-
-
-def _upright(rgb: np.ndarray, rotation: int) -> np.ndarray:
-    """The frame as a player shows it (rotation: degrees counter-clockwise)."""
-    turns = (rotation // 90) % 4
-    return np.ascontiguousarray(np.rot90(rgb, turns)) if turns else rgb
-
-
-def preview_pyramid(rgb: np.ndarray, rotation: int = 0) -> ImagePyramid:
-    """An ``ImagePyramid`` of a frame, reduced to PREVIEW_LONG_SIDE (call off the GUI thread)."""
-    rgb = _upright(rgb, rotation)
-    h, w = rgb.shape[:2]
-    scale = PREVIEW_LONG_SIDE / max(h, w)
-    small = rgb
-    if scale < 1:
-        small = cv2.resize(rgb, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
-    return ImagePyramid(small, full_size=(w, h))
-
-
-@dataclass
-class VideoUpdate:
-    """One progress report with its preview frames ready to paint."""
-
-    progress: VideoProgress
-    before: ImagePyramid | None
-    after: ImagePyramid | None
-
-
-def video_updates(job: VideoJob, rotation: int = 0) -> Iterator[VideoUpdate]:
-    """The job's progress with its preview frames made into pyramids (in the worker thread);
-    returns the job's result."""
-    last_index = -2
-    for report in job.run():
-        before = after = None
-        if report.after is not None and report.frame_index != last_index:
-            last_index = report.frame_index
-            before = preview_pyramid(report.before, rotation)
-            after = preview_pyramid(report.after, rotation)
-        yield VideoUpdate(report, before, after)
-    return job.result
-
-
-def error_text(exc: BaseException) -> str:
-    """What the tab says about a failure: the message alone for a video error."""
-    return str(exc) if isinstance(exc, VideoError) else f"{type(exc).__name__}: {exc}"
 
 
 class VideoTab(QWidget):
@@ -114,8 +80,10 @@ class VideoTab(QWidget):
 
     message = Signal(str, int)
     busyChanged = Signal(bool)
+    infoChanged = Signal()  # the clip's facts changed (status bar)
     jobFinished = Signal(object)  # VideoResult (done or cancelled)
     jobFailed = Signal(str)
+    previewShown = Signal(float)  # a scrubbed frame's before/after is on screen (its time)
 
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -126,13 +94,27 @@ class VideoTab(QWidget):
         self.last_progress: VideoProgress | None = None
         self._worker: GeneratorWorker | None = None
         self._started_at = 0.0
+        self.keyframes: list[Keyframe] = []  # this clip's, kept in the data folder
+        self.keyframe_store = KeyframeStore()
+        self.hint_editor: HintEditor | None = None
+        self.previewed: FramePreview | None = None
+        self._preview_worker: GeneratorWorker | None = None
+        self._preview_wanted: float | None = None
+        self._colorizers: dict[Path, Colorizer] = {}  # used by one preview at a time
         self.setAcceptDrops(True)
         self._build()
         self._update_controls()
         self.view.set_placeholder(
             "Drop a video clip here",
             "or use Open clip\N{HORIZONTAL ELLIPSIS}. Its sound is carried into the result.",
+            "film",
         )
+        self._scrub_timer = QTimer(self)
+        self._scrub_timer.setSingleShot(True)
+        self._scrub_timer.setInterval(150)
+        self._scrub_timer.timeout.connect(lambda: self.preview_at(self.scrub_time()))
+        self.state.temperatureChanged.connect(lambda _t: self._repreview())
+        self.state.modelChanged.connect(lambda _p: self._repreview())
 
     # -- layout -------------------------------------------------------------------------------
 
@@ -177,6 +159,7 @@ class VideoTab(QWidget):
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([300, 1000])
         layout.addWidget(self.splitter, 1)
+        layout.addWidget(self._scrub_bar())
         layout.addWidget(self._progress_bar())
 
     def _section(self, text: str, parent: QWidget) -> QLabel:
@@ -268,6 +251,23 @@ class VideoTab(QWidget):
         part.addWidget(self.end_spin, 1)
         options.addRow("Part", part)
         v.addLayout(options)
+
+        v.addWidget(self._rule(side))
+        v.addWidget(self._section("Keyframes", side))
+        self.keyframe_list = QListWidget(side)
+        self.keyframe_list.setToolTip(
+            "Frames with colour hints: they carry through their shot both ways. Double-click "
+            "one to see it."
+        )
+        self.keyframe_list.setMaximumHeight(110)
+        self.keyframe_list.itemDoubleClicked.connect(self._keyframe_chosen)
+        keys = QVBoxLayout()
+        keys.setContentsMargins(10, 0, 10, 4)
+        keys.addWidget(self.keyframe_list)
+        self.remove_keyframe_button = QPushButton("Remove keyframe", side)
+        self.remove_keyframe_button.clicked.connect(self._remove_selected_keyframe)
+        keys.addWidget(self.remove_keyframe_button)
+        v.addLayout(keys)
         v.addStretch(1)
 
         self.hint = QLabel("The sound is kept. Frame rate, size and length stay as they are.", side)
@@ -276,6 +276,28 @@ class VideoTab(QWidget):
         self.hint.setStyleSheet("color: palette(placeholder-text);")
         v.addWidget(self.hint)
         return side
+
+    def _scrub_bar(self) -> QWidget:
+        bar = QWidget(self)
+        h = QHBoxLayout(bar)
+        h.setContentsMargins(10, 6, 10, 0)
+        h.setSpacing(8)
+        h.addWidget(QLabel("Frame", bar))
+        self.scrub = QSlider(Qt.Orientation.Horizontal, bar)
+        self.scrub.setRange(0, 0)
+        self.scrub.setToolTip("Scrub to a frame: it is shown before and after at these settings")
+        self.scrub.valueChanged.connect(self._scrubbed)
+        self.scrub_label = QLabel("", bar)
+        self.scrub_label.setMinimumWidth(self.scrub_label.fontMetrics().horizontalAdvance("0" * 16))
+        self.hint_button = QPushButton("Hint this frame\N{HORIZONTAL ELLIPSIS}", bar)
+        self.hint_button.setToolTip(
+            "Colour hints on this frame, carried through its shot (needs a model that takes hints)"
+        )
+        self.hint_button.clicked.connect(self.edit_hints)
+        h.addWidget(self.scrub, 1)
+        h.addWidget(self.scrub_label)
+        h.addWidget(self.hint_button)
+        return bar
 
     def _rule(self, parent: QWidget) -> QFrame:
         line = QFrame(parent)
@@ -366,8 +388,16 @@ class VideoTab(QWidget):
         self.stats.setText(f"{info.frame_count:,} frames")
         self.open_result_button.hide()
         self.view.set_message(None)
+        self.previewed = None
+        self.keyframes = self.keyframe_store.load(path)
+        self._fill_keyframes()
+        with QSignalBlocker(self.scrub):
+            self.scrub.setRange(0, max(0, info.frame_count - 1))
+            self.scrub.setValue(0)
+        self._show_scrub_time()
         self._show_first_frame(path, info)
         self._update_controls()
+        self.infoChanged.emit()
         return True
 
     def _show_first_frame(self, path: Path, info: VideoInfo) -> None:
@@ -432,6 +462,7 @@ class VideoTab(QWidget):
             crf=self.crf_spin.value(),
             start=start or None,
             end=None if whole_end or end <= start else end,
+            keyframes=tuple(self.keyframes) if self.model_takes_hints() else (),
         )
 
     def _output_problem(self, output: Path) -> str | None:
@@ -551,6 +582,157 @@ class VideoTab(QWidget):
             self.view.set_before(update.before, reset_view=first)
             self.view.set_after(update.after)
 
+    # -- scrubbing and keyframes --------------------------------------------------------------
+
+    def scrub_time(self) -> float:
+        return self.scrub.value() / float(self.info.fps) if self.info is not None else 0.0
+
+    def _show_scrub_time(self) -> None:
+        text = format_duration(self.scrub_time(), clock=True) if self.info else ""
+        if self.keyframe_at(self.scrub_time()) is not None:
+            text += "  \N{BLACK DIAMOND} keyframe"
+        self.scrub_label.setText(text)
+
+    def _scrubbed(self, _value: int) -> None:
+        self._show_scrub_time()
+        self._scrub_timer.start()
+
+    def model_takes_hints(self) -> bool:
+        path = self.state.model_path
+        if path is None:
+            return False
+        try:
+            return read_card(Path(path)).takes_hints
+        except ModelFileError:
+            return False
+
+    def keyframe_at(self, time: float) -> Keyframe | None:
+        """The keyframe on the frame at ``time`` (within half a frame), if any."""
+        if self.info is None:
+            return None
+        half = 0.5 / float(self.info.fps)
+        return next((k for k in self.keyframes if abs(k.time - time) <= half), None)
+
+    def preview_at(self, time: float) -> bool:
+        """Show the frame at ``time`` before and after, at the current model and temperature
+        (in the background; a newer request waits for the running one). False when a job
+        runs (its own preview is on screen) or no clip or model is open."""
+        if self.info is None or self.running or self.state.model_path is None:
+            return False
+        if self._preview_worker is not None:
+            self._preview_wanted = time
+            return True
+        keyframe = self.keyframe_at(time)
+        hints = keyframe.hints if keyframe and self.model_takes_hints() else ()
+        self._preview_worker = GeneratorWorker(
+            frame_preview,
+            self.info.path,
+            self.info,
+            time,
+            self._colorizer(Path(self.state.model_path)),
+            self.state.temperature,
+            hints,
+            name="chroma-video-preview",
+        )
+        self._preview_worker.yielded.connect(self._on_preview)
+        self._preview_worker.errored.connect(
+            lambda exc: self.message.emit(f"Cannot show this frame: {error_text(exc)}", 8000)
+        )
+        self._preview_worker.finished.connect(self._preview_done)
+        self._preview_worker.start()
+        self.view.set_busy("Colourizing this frame\N{HORIZONTAL ELLIPSIS}")
+        return True
+
+    def _colorizer(self, path: Path) -> Colorizer:
+        if path not in self._colorizers:
+            self._colorizers.clear()
+            self._colorizers[path] = Colorizer(path)
+        return self._colorizers[path]
+
+    @Slot(object)
+    def _on_preview(self, preview: FramePreview) -> None:
+        self.previewed = preview
+        first = self.view.before is None
+        self.view.set_before(preview.before, reset_view=first)
+        self.view.set_after(preview.after)
+        self._update_controls()
+        self.previewShown.emit(preview.time)
+
+    @Slot()
+    def _preview_done(self) -> None:
+        worker, self._preview_worker = self._preview_worker, None
+        if worker is not None:
+            worker.wait()
+        self.view.set_busy(None)
+        wanted, self._preview_wanted = self._preview_wanted, None
+        if wanted is not None:
+            self.preview_at(wanted)
+
+    def _repreview(self) -> None:
+        if self.previewed is not None and not self.running:
+            self.preview_at(self.previewed.time)
+
+    def edit_hints(self) -> None:
+        """Open the previewed frame in hint mode (``hint_editor``, set by the hint-mode widget)."""
+        if self.previewed is None:
+            return
+        if self.hint_editor is None:
+            self.message.emit("Hint mode for video frames is not there yet.", 6000)
+            return
+        keyframe = self.keyframe_at(self.previewed.time)
+        self.hint_editor(
+            self, self.previewed.time, self.previewed.rgb, keyframe.hints if keyframe else ()
+        )
+
+    def set_keyframe(self, time: float, hints: tuple[Hint, ...] | list[Hint]) -> None:
+        """Give the frame at ``time`` these hints (none: it is no longer a keyframe); saved
+        with the clip at once, and the frame shown again with them."""
+        if self.info is None:
+            return
+        old = self.keyframe_at(time)
+        keep = [k for k in self.keyframes if k is not old]
+        if hints:
+            keep.append(Keyframe(old.time if old else time, tuple(hints)))
+        self.keyframes = sorted(keep, key=lambda k: k.time)
+        self.keyframe_store.save(self.info.path, self.keyframes)
+        self._fill_keyframes()
+        self._show_scrub_time()
+        self.preview_at(time)
+
+    def _fill_keyframes(self) -> None:
+        self.keyframe_list.clear()
+        for k in self.keyframes:
+            count = len(k.hints)
+            item = QListWidgetItem(
+                f"{format_duration(k.time, clock=True)}  \N{EM DASH}  {count} hint{'s' * (count != 1)}"
+            )
+            item.setData(Qt.ItemDataRole.UserRole, k.time)
+            self.keyframe_list.addItem(item)
+        self._update_controls()
+
+    def _keyframe_chosen(self, item: QListWidgetItem) -> None:
+        if self.info is not None:
+            self.scrub.setValue(
+                round(float(item.data(Qt.ItemDataRole.UserRole)) * float(self.info.fps))
+            )
+
+    def _remove_selected_keyframe(self) -> None:
+        item = self.keyframe_list.currentItem()
+        if item is not None:
+            self.set_keyframe(float(item.data(Qt.ItemDataRole.UserRole)), ())
+
+    def status_info(self) -> dict:
+        """What the status bar shows on this tab: the clip's size and facts, the model."""
+        info: dict = {"model": Path(self.state.model_path).stem if self.state.model_path else None}
+        if self.info is not None:
+            info["size"] = self.info.display_size
+            facts = dict(self.info.facts())
+            parts = [facts.get("Frame rate"), facts.get("Length"), facts.get("Video")]
+            if self.keyframes:
+                parts.append(f"{len(self.keyframes)} keyframe{'s' * (len(self.keyframes) != 1)}")
+            info["facts"] = "  \N{MIDDLE DOT}  ".join(p for p in parts if p)
+        return info
+
     def _finish_thread(self) -> None:
         worker, self._worker = self._worker, None
         if worker is not None:
@@ -610,8 +792,12 @@ class VideoTab(QWidget):
             self.crf_spin,
             self.start_spin,
             self.end_spin,
+            self.scrub,
+            self.keyframe_list,
         ):
             w.setEnabled(not running and (has_clip or w in (self.picker, self.temperature)))
+        self.hint_button.setEnabled(not running and self.previewed is not None)
+        self.remove_keyframe_button.setEnabled(not running and bool(self.keyframes))
 
     # -- the window's hooks -------------------------------------------------------------------
 
@@ -628,7 +814,9 @@ class VideoTab(QWidget):
 
     def shutdown(self) -> None:
         """Cancel a running job and wait for its thread (the window is closing)."""
-        worker, self._worker = self._worker, None
-        if worker is not None:
-            worker.stop()
-            worker.wait()
+        self._scrub_timer.stop()
+        for worker in (self._worker, self._preview_worker):
+            if worker is not None:
+                worker.stop()
+                worker.wait()
+        self._worker = self._preview_worker = None

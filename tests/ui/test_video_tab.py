@@ -69,6 +69,62 @@ def test_opening_a_clip_shows_its_facts(video_tab, clip):
     assert video_tab.start_button.isEnabled()
 
 
+def test_scrubbing_shows_that_frame_before_and_after(qtbot, video_tab, clip):
+    assert video_tab.open_clip(clip)
+    first = video_tab.view.before
+    with qtbot.waitSignal(video_tab.previewShown, timeout=30000) as shown:
+        video_tab.scrub.setValue(18)  # in the second shot
+    assert shown.args[0] == pytest.approx(18 / 25, abs=0.02)
+    assert video_tab.view.before is not first and video_tab.view.after is not None
+    assert video_tab.previewed is not None and video_tab.previewed.rgb.shape == (96, 128, 3)
+    # the status bar's facts are the clip's
+    facts = video_tab.status_info()
+    assert facts["size"] == (128, 96) and "25 fps" in facts["facts"]
+
+
+def test_keyframes_show_in_the_preview_and_come_back_with_the_clip(
+    qtbot, tmp_path, clip, user_keyframes_dir
+):
+    from modelkit import make_hint_model
+
+    from chroma_desk.engine.hints import Hint
+    from chroma_desk.ui.state import AppState
+    from chroma_desk.ui.video_tab import VideoTab
+
+    def make_tab():
+        tab = VideoTab(AppState(make_hint_model(tmp_path), 0.38))
+        qtbot.addWidget(tab)
+        return tab
+
+    tab = make_tab()
+    assert tab.open_clip(clip) and tab.keyframes == []
+    with qtbot.waitSignal(tab.previewShown, timeout=30000):
+        tab.scrub.setValue(5)
+    plain = tab.previewed.colour
+    calls = []
+    tab.edit_hints()  # no hint mode yet: says so
+    tab.hint_editor = lambda *args: calls.append(args)
+    tab.edit_hints()
+    assert calls and calls[0][1] == pytest.approx(0.2) and calls[0][3] == ()
+    hint = Hint(40, 30, (230, 30, 30), 12)
+    with qtbot.waitSignal(tab.previewShown, timeout=30000):
+        tab.set_keyframe(calls[0][1], [hint])
+    hinted = tab.previewed.colour
+    assert np.abs(hinted.astype(int) - plain).max() > 20  # the hint shows at once
+    assert tab.settings_for_job().keyframes == tuple(tab.keyframes)
+    assert tab.keyframe_list.count() == 1 and "keyframe" in tab.scrub_label.text()
+    tab.shutdown()
+    assert list(user_keyframes_dir.glob("*.json")) and not list(clip.parent.glob("*.json"))
+
+    again = make_tab()
+    assert again.open_clip(clip)
+    assert [k.hints for k in again.keyframes] == [(hint,)]
+    again.keyframe_list.setCurrentRow(0)
+    again.remove_keyframe_button.click()
+    assert again.keyframes == [] and not list(user_keyframes_dir.glob("*.json"))
+    again.shutdown()
+
+
 def test_a_bad_clip_is_refused_with_a_message(video_tab, tmp_path, clip):
     cut = tmp_path / "cut.mp4"
     cut.write_bytes(clip.read_bytes()[:2000])
