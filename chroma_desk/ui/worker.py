@@ -2,8 +2,8 @@
 
 The work is a generator function with no Qt in it (napari's ``thread_worker`` is the model):
 each value it yields reaches the GUI thread as ``yielded``, its return value as ``returned``,
-an exception as ``errored``; ``finished`` comes last whatever happened, after the thread has
-ended, so a slot may start the next job at once. ``stop()`` (from the GUI thread) calls the
+an exception as ``errored``; ``finished`` comes last whatever happened, when the thread
+ends, so a slot may start the next job at once. All four are emitted on the GUI thread. ``stop()`` (from the GUI thread) calls the
 ``on_stop`` given (a job's thread-safe cancel) and closes the generator at its next yield.
 
     worker = GeneratorWorker(job_updates, job, on_stop=job.cancel)
@@ -21,8 +21,46 @@ from typing import Any
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 
+class _Runner(QObject):
+    """Lives in the worker thread and steps the generator there."""
+
+    yielded = Signal(object)
+    returned = Signal(object)
+    errored = Signal(object)
+
+    def __init__(self, call: Callable[[], Generator[Any, Any, Any]]) -> None:
+        super().__init__()
+        self._call = call
+        self.stop_requested = False
+
+    @Slot()
+    def run(self) -> None:
+        try:
+            generator = self._call()
+            while True:
+                if self.stop_requested:
+                    generator.close()
+                    break
+                try:
+                    value = next(generator)
+                except StopIteration as end:
+                    self.returned.emit(end.value)
+                    break
+                self.yielded.emit(value)
+        except Exception as exc:  # noqa: BLE001 - handed to the window, never a crash
+            self.errored.emit(exc)
+        finally:
+            thread = self.thread()
+            if thread is not None:
+                thread.quit()
+
+
 class GeneratorWorker(QObject):
-    """Runs ``function(*args, **kwargs)`` (a generator function) in a QThread of its own."""
+    """Runs ``function(*args, **kwargs)`` (a generator function) in a QThread of its own.
+
+    The worker itself stays in the thread that made it (the GUI thread): its signals are
+    emitted there, so any slot or lambda connected to them runs on the GUI thread.
+    """
 
     yielded = Signal(object)
     returned = Signal(object)
@@ -38,14 +76,16 @@ class GeneratorWorker(QObject):
         **kwargs: Any,
     ) -> None:
         super().__init__()
-        self._call = lambda: function(*args, **kwargs)
         self._on_stop = on_stop
-        self._stop_requested = False
+        self._runner = _Runner(lambda: function(*args, **kwargs))
         self._thread = QThread()
         self._thread.setObjectName(name)
-        self.moveToThread(self._thread)
-        self._thread.started.connect(self._run)
-        self._thread.finished.connect(self.finished)
+        self._runner.moveToThread(self._thread)
+        self._thread.started.connect(self._runner.run)
+        self._runner.yielded.connect(self._relay_yielded)
+        self._runner.returned.connect(self._relay_returned)
+        self._runner.errored.connect(self._relay_errored)
+        self._thread.finished.connect(self._relay_finished)
 
     def start(self) -> None:
         self._thread.start()
@@ -55,8 +95,8 @@ class GeneratorWorker(QObject):
         return self._thread.isRunning()
 
     def stop(self) -> None:
-        """Thread-safe: ask the work to end (``on_stop``), and end the loop at the next yield."""
-        self._stop_requested = True
+        """Ask the work to end (``on_stop``), and end the loop at the next yield."""
+        self._runner.stop_requested = True
         if self._on_stop is not None:
             self._on_stop()
 
@@ -64,21 +104,18 @@ class GeneratorWorker(QObject):
         """Block until the thread has ended (the window closing); True when it has."""
         return self._thread.wait() if msecs < 0 else self._thread.wait(msecs)
 
+    @Slot(object)
+    def _relay_yielded(self, value: object) -> None:
+        self.yielded.emit(value)
+
+    @Slot(object)
+    def _relay_returned(self, value: object) -> None:
+        self.returned.emit(value)
+
+    @Slot(object)
+    def _relay_errored(self, exc: object) -> None:
+        self.errored.emit(exc)
+
     @Slot()
-    def _run(self) -> None:
-        try:
-            generator = self._call()
-            while True:
-                if self._stop_requested:
-                    generator.close()
-                    break
-                try:
-                    value = next(generator)
-                except StopIteration as end:
-                    self.returned.emit(end.value)
-                    break
-                self.yielded.emit(value)
-        except Exception as exc:  # noqa: BLE001 - handed to the window, never a crash
-            self.errored.emit(exc)
-        finally:
-            self._thread.quit()
+    def _relay_finished(self) -> None:
+        self.finished.emit()

@@ -8,9 +8,15 @@ from chroma_desk.ui.worker import GeneratorWorker
 
 
 def collect(qtbot, worker: GeneratorWorker) -> dict:
-    seen: dict = {"yielded": [], "returned": [], "errored": []}
-    for name in seen:
+    seen: dict = {"yielded": [], "returned": [], "errored": [], "on_gui_thread": []}
+    for name in ("yielded", "returned", "errored"):
         getattr(worker, name).connect(seen[name].append)
+    # a plain lambda runs where the signal is emitted: the GUI thread, never the worker's
+    worker.yielded.connect(
+        lambda _v: seen["on_gui_thread"].append(
+            threading.current_thread() is threading.main_thread()
+        )
+    )
     with qtbot.waitSignal(worker.finished, timeout=10000):
         worker.start()
     worker.wait()
@@ -26,6 +32,7 @@ def test_values_return_and_errors_reach_the_gui_thread(no_threads_left, qtbot):
     seen = collect(qtbot, GeneratorWorker(count, 3, name="chroma-test-worker"))
     assert seen["yielded"] == [(0, False), (1, False), (2, False)]  # made off the GUI thread
     assert seen["returned"] == ["done"] and seen["errored"] == []
+    assert seen["on_gui_thread"] == [True, True, True]
 
     def broken():
         yield 1
