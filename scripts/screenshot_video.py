@@ -1,6 +1,8 @@
-"""Screenshot of the Video tab mid-job: docs/screenshot-video.png.
+"""Screenshot of the Video tab mid-job: docs/screenshot-video.png; with ``--preview S``, the
+frame at S seconds scrubbed to and shown before/after (docs/screenshot-video-preview.png).
 
     .venv/bin/python scripts/screenshot_video.py [--model NAME|PATH] [--out docs/screenshot-video.png]
+    .venv/bin/python scripts/screenshot_video.py --preview 5.2 --out docs/screenshot-video-preview.png
 
 Builds a short clip from real photos (slow pans and zooms over ../shared/datasets/val, or
 skimage's photos), opens the main window on its Video tab (the tab alone if the main window is
@@ -27,6 +29,7 @@ def main() -> int:
     parser.add_argument("--size", default="1280x800", help="window size WxH")
     parser.add_argument("--at", type=float, default=0.45, help="fraction done when grabbed")
     parser.add_argument("--theme", default="dark", choices=["light", "dark", "system"])
+    parser.add_argument("--preview", type=float, default=None, metavar="S", help="scrub to S s")
     args = parser.parse_args()
     from shotkit import app_state, clip_photos, start_app, until
 
@@ -61,6 +64,15 @@ def main() -> int:
         photos = getattr(window, "photos", None)
         if photos is not None:  # let the window load the model too (its status bar names it)
             await until(lambda: getattr(photos, "colorizer", None) is not None, 120)
+        if args.preview is not None:
+            tab.scrub.setValue(round(args.preview * 25))
+            ok = await until(lambda: tab.previewed is not None and tab._preview_worker is None, 300)
+            await asyncio.sleep(0.3)
+            args.out.parent.mkdir(parents=True, exist_ok=True)
+            window.grab().save(str(args.out))
+            print(f"wrote {args.out} (frame at {args.preview} s, shown: {ok}) with {model.name}")
+            window.close()
+            return
         tab.start(confirm_overwrite=False)
         ok = await until(
             lambda: (

@@ -106,7 +106,7 @@ class VideoTab(QWidget):
         self._update_controls()
         self.view.set_placeholder(
             "Drop a video clip here",
-            "or use Open clip\N{HORIZONTAL ELLIPSIS}. Its sound is carried into the result.",
+            "or use Open clip\N{HORIZONTAL ELLIPSIS}; its sound is carried into the result.",
             "film",
         )
         self._scrub_timer = QTimer(self)
@@ -114,7 +114,7 @@ class VideoTab(QWidget):
         self._scrub_timer.setInterval(150)
         self._scrub_timer.timeout.connect(lambda: self.preview_at(self.scrub_time()))
         self.state.temperatureChanged.connect(lambda _t: self._repreview())
-        self.state.modelChanged.connect(lambda _p: self._repreview())
+        self.state.modelChanged.connect(lambda _p: (self._repreview(), self._update_controls()))
 
     # -- layout -------------------------------------------------------------------------------
 
@@ -259,7 +259,7 @@ class VideoTab(QWidget):
             "Frames with colour hints: they carry through their shot both ways. Double-click "
             "one to see it."
         )
-        self.keyframe_list.setMaximumHeight(110)
+        self.keyframe_list.setMaximumHeight(84)
         self.keyframe_list.itemDoubleClicked.connect(self._keyframe_chosen)
         keys = QVBoxLayout()
         keys.setContentsMargins(10, 0, 10, 4)
@@ -267,6 +267,13 @@ class VideoTab(QWidget):
         self.remove_keyframe_button = QPushButton("Remove keyframe", side)
         self.remove_keyframe_button.clicked.connect(self._remove_selected_keyframe)
         keys.addWidget(self.remove_keyframe_button)
+        self.keyframe_note = QLabel(
+            "This model takes no colour hints: keyframes are kept, not used.", side
+        )
+        self.keyframe_note.setWordWrap(True)
+        self.keyframe_note.setStyleSheet("color: palette(placeholder-text);")
+        self.keyframe_note.hide()
+        keys.addWidget(self.keyframe_note)
         v.addLayout(keys)
         v.addStretch(1)
 
@@ -588,7 +595,10 @@ class VideoTab(QWidget):
         return self.scrub.value() / float(self.info.fps) if self.info is not None else 0.0
 
     def _show_scrub_time(self) -> None:
-        text = format_duration(self.scrub_time(), clock=True) if self.info else ""
+        text = ""
+        if self.info is not None:
+            frames = max(1, self.info.frame_count)
+            text = f"frame {self.scrub.value() + 1:,} of {frames:,}"
         if self.keyframe_at(self.scrub_time()) is not None:
             text += "  \N{BLACK DIAMOND} keyframe"
         self.scrub_label.setText(text)
@@ -798,6 +808,7 @@ class VideoTab(QWidget):
             w.setEnabled(not running and (has_clip or w in (self.picker, self.temperature)))
         self.hint_button.setEnabled(not running and self.previewed is not None)
         self.remove_keyframe_button.setEnabled(not running and bool(self.keyframes))
+        self.keyframe_note.setVisible(bool(self.keyframes) and not self.model_takes_hints())
 
     # -- the window's hooks -------------------------------------------------------------------
 
