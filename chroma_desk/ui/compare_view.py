@@ -596,7 +596,9 @@ class CompareView(QWidget):
         p.setPen(pen)
         p.setBrush(Qt.BrushStyle.NoBrush)
         p.drawRoundedRect(box, 16, 16)
-        icon(self._placeholder_icon, muted).paint(p, int(box.center().x() - 32), int(box.top() + 36), 64, 64)
+        icon(self._placeholder_icon, muted).paint(
+            p, int(box.center().x() - 32), int(box.top() + 36), 64, 64
+        )
         title, detail = self._message or self._placeholder
         font = QFont(self.font())
         font.setPointSizeF(self.font().pointSizeF() * 1.35)
