@@ -158,6 +158,11 @@ class KeyframeTracker:
         residual = cv2.absdiff(gray, warp(previous, backward_map(back)))
         return float((residual > RESIDUAL_LEVEL).mean()) > CUT_RESIDUAL
 
+    @property
+    def done(self) -> bool:
+        """Every keyframe placed and every track ended: later frames get no hints."""
+        return not self.pending and not self._forward and self._hist is not None
+
     def feed(self, index: int, time: float, gray: np.ndarray) -> None:
         if self._hist is None:  # keyframes before the part being colourized are left out
             self.pending = [k for k in self.pending if k.time >= time - self.half_frame]
@@ -169,7 +174,8 @@ class KeyframeTracker:
             cut = self._is_cut(gray, hist, back)
             if not cut and self._forward:
                 ahead = self.flow.calc(previous, gray, None)
-                self._forward = [_step(t, ahead, back) for t in self._forward]
+                moved = [_step(t, ahead, back) for t in self._forward]
+                self._forward = [t for t in moved if len(t.points)]
                 for track in self._forward:
                     self._record(index, track)
         if cut:
@@ -178,7 +184,7 @@ class KeyframeTracker:
             self._shot, self._forward = [], []
         self._hist = hist
         self._shot.append((index, gray))
-        del self._shot[:-MAX_BACK]
+        del self._shot[: -MAX_BACK if self.pending else -1]  # only a keyframe to come looks back
         while self.pending and time >= self.pending[0].time - self.half_frame:
             keyframe = self.pending.pop(0)
             track = _Track(self._to_small(keyframe.hints), list(keyframe.hints))

@@ -403,6 +403,8 @@ class _Stages:
                     small = (item.gray.shape[1], item.gray.shape[0])
                     tracker = KeyframeTracker(keyframes, size, small, float(self.info.fps))
                 tracker.feed(item.index, item.time, item.gray)
+                if tracker.done:  # the rest of the clip gets no hints: no need to read it
+                    break
                 progress = self.report()
                 if progress is not None:
                     yield progress
