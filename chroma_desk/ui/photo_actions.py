@@ -1,5 +1,5 @@
-"""The Photos tab's commands (one QAction each, shared by the menus, the toolbar and the keys)
-and its toolbar.
+"""The Photos tab's commands (one QAction each, shared by the menus, the toolbar and the keys),
+its toolbar and the photo list's context menu.
 
 ``build_actions(tab)`` sets them on the tab as ``tab.act_*`` (and the undo stack as
 ``tab.undo_stack``); the tab's methods are what they run.
@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QPoint, QSize, Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QUndoStack
-from PySide6.QtWidgets import QLabel, QToolBar, QToolButton
+from PySide6.QtWidgets import QLabel, QMenu, QToolBar, QToolButton
 
 from chroma_desk.ui.compare_view import SIDE, SINGLE, SPLIT
+from chroma_desk.ui.desktop import open_with_system
 from chroma_desk.ui.icons import icon
 from chroma_desk.ui.model_picker import add_model_controls
 from chroma_desk.ui.photo_edit import TemperatureHistory
@@ -212,6 +213,25 @@ class PhotosToolbar(QToolBar):
             )
         self.model_label_action.setVisible(level == 0)
         self.picker.set_compact(level == 2)
+
+
+def list_menu(tab: PhotosTab, pos: QPoint) -> None:
+    """The photo list's context menu at ``pos`` (list viewport coordinates)."""
+    index = tab.list.indexAt(pos)
+    if not index.isValid():
+        return
+    item = tab.model.items[index.row()]
+    tab.select(item)
+    menu = QMenu(tab)
+    menu.addAction(tab.act_save)
+    again = menu.addAction("Colourize Again")
+    again.setEnabled(tab.colorizer is not None)
+    again.triggered.connect(lambda: tab._requeue(item))
+    folder = menu.addAction("Show in Folder")
+    folder.triggered.connect(lambda: open_with_system(tab, item.path.parent, "the photo's folder"))
+    menu.addSeparator()
+    menu.addAction(tab.act_remove)
+    menu.exec(tab.list.viewport().mapToGlobal(pos))
 
 
 def _unique(keys: list[QKeySequence]) -> list[QKeySequence]:

@@ -15,7 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QListView,
-    QMenu,
     QMessageBox,
     QSplitter,
     QToolButton,
@@ -38,7 +37,6 @@ from chroma_desk.models.checkpoint import ModelFileError
 from chroma_desk.ui import jobs, settings
 from chroma_desk.ui.aio import Worker, spawn
 from chroma_desk.ui.compare_view import MODES, SPLIT, CompareView
-from chroma_desk.ui.desktop import open_with_system
 from chroma_desk.ui.export_dialog import (
     BatchDialog,
     ExportDialog,
@@ -47,7 +45,7 @@ from chroma_desk.ui.export_dialog import (
     remember_options,
 )
 from chroma_desk.ui.icons import icon
-from chroma_desk.ui.photo_actions import PhotosToolbar, build_actions
+from chroma_desk.ui.photo_actions import PhotosToolbar, build_actions, list_menu
 from chroma_desk.ui.photo_edit import RemovePhotos, pasted_photo_path, save_pasted
 from chroma_desk.ui.photo_export import PhotoExporter, ask_save_target
 from chroma_desk.ui.photo_hints import PhotoHints
@@ -162,7 +160,7 @@ class PhotosTab(QWidget):
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.list.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.list.customContextMenuRequested.connect(self._list_menu)
+        self.list.customContextMenuRequested.connect(lambda pos: list_menu(self, pos))
         self.list.selectionModel().currentChanged.connect(self._current_changed)
         side_layout.addWidget(self.list, 1)
         self.hint = QLabel("Drop photos or folders anywhere in the window.", side)
@@ -351,25 +349,6 @@ class PhotosTab(QWidget):
             text += f"  ·  {errors} with errors"
         self.count_label.setText(text)
         self.hint.setVisible(n == 0)
-
-    def _list_menu(self, pos: QPoint) -> None:
-        index = self.list.indexAt(pos)
-        if not index.isValid():
-            return
-        item = self.model.items[index.row()]
-        self.select(item)
-        menu = QMenu(self)
-        menu.addAction(self.act_save)
-        again = menu.addAction("Colourize Again")
-        again.setEnabled(self.colorizer is not None)
-        again.triggered.connect(lambda: self._requeue(item))
-        folder = menu.addAction("Show in Folder")
-        folder.triggered.connect(
-            lambda: open_with_system(self, item.path.parent, "the photo's folder")
-        )
-        menu.addSeparator()
-        menu.addAction(self.act_remove)
-        menu.exec(self.list.viewport().mapToGlobal(pos))
 
     # -- thumbnails ---------------------------------------------------------------------------
 
