@@ -20,12 +20,12 @@ from chroma_desk.models.registry import build
 
 
 def make_hint_model(folder: Path, name: str = "tiny-hints") -> Path:
-    """A lite-unet hint model whose hints act only through the head-side convolution, so a
-    hint changes the colour near its own place and nowhere else."""
+    """A lite-unet hint model whose hints act only through the head-side convolution of each
+    cell's own hints, so a hint changes the colour near its own place and nowhere else."""
     torch.manual_seed(0)
     module = build("lite-unet", kind="regression", hints=True)
     with torch.no_grad():
-        module.hint_head.weight.normal_(0.0, 2.0)
+        module.hint_head.weight[:, :3].normal_(0.0, 2.0)  # each cell's own hints, no spread
     card = make_card(
         name, "lite-unet", {"kind": "regression", "hints": True}, "regression", 96, 32,
         takes_hints=True,

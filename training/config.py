@@ -68,6 +68,11 @@ class TrainConfig:
     hint_lr_scale: float = _opt(
         10.0, "the hint inputs' learning rate is --lr times this (they start at zero)"
     )
+    train_only_hints: bool = _opt(
+        False,
+        "with --hints: only the hint inputs learn; every other weight and statistic stays as "
+        "--init gave it, so with no hints the model computes exactly what --init did",
+    )
     regression_loss: str = _opt("l1", "loss of a regression run", choices=REGRESSION_LOSSES)
     pretrained: bool = _opt(
         True, "do not start the encoder from ImageNet weights", flag="--no-pretrained"

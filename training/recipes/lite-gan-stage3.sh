@@ -15,7 +15,7 @@ PY="${PY:-.venv/bin/python}"
 exec nice -n 5 "$PY" -m training --data ../shared/datasets/train --data ../shared/datasets/more \
   --out runs/lite-gan-3 --name lite-gan --arch lite-unet --kind gan --init "$INIT" --hints \
   --size 160 --batch 16 --lr 1e-4 --warmup-steps 0 --disc-width 32 --disc-label-smoothing 0.1 \
-  --disc-lr-scale 0.5 --lambda-l1 100 --steps 3000 --threads 1 --workers 1 --seed 2 \
+  --disc-lr-scale 0.5 --lambda-l1 100 --hint-lr-scale 20 --steps 3000 --threads 1 --workers 1 --seed 2 \
   --checkpoint-every 100 --sample-every 250 --eval-every 250 \
   --data-note "ImageNet validation photos (one per class) and BSDS500 train+val (research use), plus ../shared/datasets/more: COCO, ImageNet, street scenes, houses and rooms, people and faces, cars, clothes, cities (rights belong to their owners; see its README)" \
   "$@"
