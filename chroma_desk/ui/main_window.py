@@ -53,6 +53,7 @@ from chroma_desk.ui.live_tab import LiveTab
 from chroma_desk.ui.photo_edit import shortcuts_html
 from chroma_desk.ui.photos_tab import PhotosTab
 from chroma_desk.ui.state import AppState
+from chroma_desk.ui.status_log import StatusLog
 from chroma_desk.ui.tab import Tab
 from chroma_desk.ui.theme import THEMES, apply_theme
 from chroma_desk.ui.training import TrainingTab
@@ -182,6 +183,8 @@ class MainWindow(QMainWindow):
         self.photos.infoChanged.connect(self._update_info)
         self.photos.activityChanged.connect(self._update_busy)
         self.photos.message.connect(self._show_message)
+        self.status_log = StatusLog(parent=self)  # ONNX exports and fallbacks, from any thread
+        self.status_log.message.connect(self._show_message)
         self.state.modelChanged.connect(lambda _p: self._update_info())
         self.state.modelAdded.connect(lambda _p: self.photos.picker.refresh())
         hints = QGuiApplication.styleHints()
@@ -496,6 +499,7 @@ class MainWindow(QMainWindow):
                 event.ignore()
                 return
         self.save_settings()
+        self.status_log.detach()
         self.photos.shutdown()
         for label, tab in self.extra_tabs.items():
             try:

@@ -54,3 +54,19 @@ def test_backend_menu_switches_reloads_and_is_remembered(qtbot, make_window, pho
         assert again.state.backend == "torch"
     finally:
         again.close()
+
+
+def test_backend_messages_reach_the_status_bar_from_any_thread(qtbot, make_window):
+    import logging
+    import threading
+
+    window = make_window()
+    said = "tiny: exporting it to ONNX for ONNX Runtime, once per model file"
+    worker = threading.Thread(
+        target=logging.getLogger("chroma_desk.engine.backends").warning, args=(said,)
+    )
+    worker.start()
+    worker.join()
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage() == said, timeout=5000)
+    window.close()
+    logging.getLogger("chroma_desk.engine.backends").warning("after the window closed")
