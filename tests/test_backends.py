@@ -120,10 +120,10 @@ def test_cache_is_made_once_and_rebuilt_when_missing_or_corrupt(
     (cached,) = cache_dir().glob("*.onnx")
     assert cache_dir() == tmp_path / "cache" / "onnx"
     assert "exporting it to ONNX" in said and "cache-me" in said
-    made = cached.stat().st_mtime_ns
+    made = cached.stat().st_ino  # a new export is a new file (written, then renamed)
 
     _, said = open_and_tell()  # found: no export, no message
-    assert said == "" and cached.stat().st_mtime_ns == made
+    assert said == "" and cached.stat().st_ino == made
 
     cached.write_bytes(cached.read_bytes()[:5000])  # cut short
     c, said = open_and_tell()
@@ -222,3 +222,41 @@ def test_a_hint_model_on_onnx_given_no_hint_maps_gets_zero_hints(tmp_path: Path)
     zeros = np.zeros((1, 3, 96, 128), np.float32)
     assert np.array_equal(c.forward(batch).numpy(), c.forward(batch, zeros).numpy())
     assert c.backend.name == "onnx"  # no fallback: the video path works through ONNX too
+
+
+def test_the_cache_keeps_only_the_most_recently_used_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    monkeypatch.setenv("CHROMA_DESK_CACHE", str(tmp_path / "cache"))
+    cache_dir().mkdir(parents=True)
+    old = []
+    for i in range(backends.CACHE_KEEP + 2):  # exports of earlier model versions
+        p = cache_dir() / f"old-{i:02d}-v1.onnx"
+        p.write_bytes(b"x")
+        os.utime(p, (1000 + i, 1000 + i))
+        old.append(p)
+    Colorizer(make_lite_model(tmp_path, "newest", working_size=64, seed=8), backend="onnx")
+    left = sorted(p.name for p in cache_dir().glob("*.onnx"))
+    assert len(left) == backends.CACHE_KEEP
+    assert any(n.startswith("newest-") for n in left)
+    assert [p.name for p in old[-(backends.CACHE_KEEP - 1) :]] == [
+        n for n in left if n.startswith("old")
+    ]
+
+
+def test_a_session_outlives_its_cached_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CHROMA_DESK_CACHE", str(tmp_path / "cache"))
+    c = Colorizer(make_lite_model(tmp_path, "pruned", working_size=64, seed=9), backend="onnx")
+    before = c.colorize(np.full((40, 60, 3), 0.4, np.float32))
+    c.backend.path.unlink()  # another process pruned the cache
+    threads = torch.get_num_threads()
+    torch.set_num_threads(threads + 1)  # a thread count with no session yet
+    try:
+        after = c.colorize(np.full((40, 60, 3), 0.4, np.float32))
+    finally:
+        torch.set_num_threads(threads)
+    assert np.array_equal(before, after)

@@ -160,6 +160,8 @@ def _load_average() -> list[float] | None:
 
 def _untrained_model(folder: Path) -> Path:
     """A lite-unet with untrained weights: as fast as a trained one, for when none is bundled."""
+    import torch
+
     from chroma_desk.color.bins import gamut_bins
     from chroma_desk.models.checkpoint import make_card, save_model
     from chroma_desk.models.registry import build
@@ -170,6 +172,7 @@ def _untrained_model(folder: Path) -> Path:
         "untrained-lite-cls", "lite-unet", arguments, "classification", 256, 32, bins=bins,
         title="untrained lite-unet (no bundled model found; speed only)",
     )  # fmt: skip
+    torch.manual_seed(0)  # the same file every run: its ONNX export is cached once, not per run
     return save_model(
         folder / "untrained-lite-cls.safetensors", build("lite-unet", **arguments), card
     )
@@ -343,6 +346,8 @@ def bench_join(runs: int) -> dict[str, Any]:
 
 def _untrained_hint_model(folder: Path) -> Path:
     """An untrained lite-unet that takes hints: as fast as a trained hint model."""
+    import torch
+
     from chroma_desk.color.bins import gamut_bins
     from chroma_desk.models.checkpoint import make_card, save_model
     from chroma_desk.models.registry import build
@@ -353,6 +358,7 @@ def _untrained_hint_model(folder: Path) -> Path:
         "untrained-lite-cls-hints", "lite-unet", arguments, "classification", 256, 32,
         bins=bins, takes_hints=True, title="untrained lite-unet with hint inputs (speed only)",
     )  # fmt: skip
+    torch.manual_seed(0)  # the same file every run: its ONNX export is cached once, not per run
     return save_model(folder / f"{card['name']}.safetensors", build("lite-unet", **arguments), card)
 
 

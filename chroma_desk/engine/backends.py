@@ -7,10 +7,11 @@ torch on CUDA or MPS.
 
 The ONNX file of a model is exported once per model file, keyed by the file's sha256, into the
 user cache folder (``CHROMA_DESK_CACHE`` overrides it, e.g. for tests); a missing or unreadable
-cached file is exported again. Where ONNX cannot be used (no ONNX Runtime, a model held only in
-memory, a network the exporter refuses, inputs the file does not take), torch runs it and a
-message says why. Messages go to the ``chroma_desk.engine.backends`` logger; with no logging
-set up, Python prints them on stderr.
+cached file is exported again; only the ``CACHE_KEEP`` most recently used files are kept. Where
+ONNX cannot be used (no ONNX Runtime, a model held only in memory, a network the exporter
+refuses, inputs the file does not take), torch runs it and a message says why. Messages go to
+the ``chroma_desk.engine.backends`` logger; with no logging set up, Python prints them on
+stderr (the window shows them in its status bar).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from chroma_desk.models.checkpoint import LoadedModel
 
 BACKENDS = ("auto", "torch", "onnx")
 EXPORT_VERSION = 1  # bump when the exported file changes, so cached files are made again
+CACHE_KEEP = 12  # cached ONNX files kept, the most recently used (each model file has its own)
 log = logging.getLogger(__name__)
 
 
@@ -91,9 +93,15 @@ class OnnxBackend:
                 options.log_severity_level = 3  # errors only
                 # no busy-waiting between calls: the video pipeline's other stages need the cores
                 options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-                session = ort.InferenceSession(
-                    str(self.path), options, providers=["CPUExecutionProvider"]
-                )
+                try:
+                    session = ort.InferenceSession(
+                        str(self.path), options, providers=["CPUExecutionProvider"]
+                    )
+                except Exception:
+                    if not self._sessions:
+                        raise
+                    # the file went (the cache pruned by another process): keep the one we have
+                    return next(iter(self._sessions.values()))
                 self._sessions[threads] = session
         return session
 
@@ -147,6 +155,7 @@ def onnx_for(model: LoadedModel) -> OnnxBackend:
             )
         else:
             if backend.metadata.get("chroma_desk.source_sha256") == sha:
+                os.utime(path)  # recently used: kept by ``prune_cache``
                 return backend
             log.warning("%s: the cached ONNX file is for another model file; exporting again", path)
     else:
@@ -156,7 +165,15 @@ def onnx_for(model: LoadedModel) -> OnnxBackend:
             path.parent,
         )
     export_onnx(model, path)
+    prune_cache(keep=path)
     return OnnxBackend(path)
+
+
+def prune_cache(keep: Path, limit: int = CACHE_KEEP) -> None:
+    """Delete all but the ``limit`` most recently used cached ONNX files (old model versions)."""
+    files = sorted(cache_dir().glob("*.onnx"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in [p for p in files if p != keep][max(0, limit - 1) :]:
+        old.unlink(missing_ok=True)
 
 
 # -- choosing ---------------------------------------------------------------------------------
