@@ -5,12 +5,12 @@ lite-gan, the first 30 val photos): the issue's "within 10 of the hinted colour"
 
 import numpy as np
 from skimage.color import deltaE_ciede2000
+
 from chroma_desk.color.lab import rgb_to_lab
 from chroma_desk.engine.colorizer import Colorizer
 from chroma_desk.media.images import read_image
 from training.evaluate import list_photos
 from training.hint_sim import photo_rng, sample_photo_hints
-
 
 c = Colorizer("resources/models/lite-gan.safetensors", device="cpu")
 errors, plain_errors = [], []
