@@ -630,12 +630,12 @@ class VideoWriter:
                 f"size {self.width}x{self.height} padded to even "
                 f"{self.width + self.pad[0]}x{self.height + self.pad[1]} for 4:2:0 H.264"
             )
+        self._audio: _AudioCarrier | None = None
+        self._closed = False
         try:
             self.tmp = temporary_path(self.path)
         except OSError as exc:
             raise VideoWriteError(f"{self.path}: cannot write in this folder ({exc})") from exc
-        self._audio: _AudioCarrier | None = None
-        self._closed = False
         try:
             self.container = av.open(str(self.tmp), mode="w", format=fmt)
             stream = self.container.add_stream(
@@ -678,6 +678,9 @@ class VideoWriter:
             raise VideoWriteError(
                 f"{self.path}: cannot start encoding ({_ffmpeg_message(exc)})"
             ) from exc
+        except BaseException:  # Ctrl+C or SIGTERM while starting: the caller has no writer to abort
+            self.abort()
+            raise
 
     @property
     def audio_mode(self) -> str:
