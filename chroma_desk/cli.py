@@ -53,7 +53,12 @@ def open_window(paths: list[str]) -> int:
 EXIT_INTERRUPTED = 130
 
 
+_signalled = False  # set by the first Ctrl+C or SIGTERM, even one a library's `except:` swallows
+
+
 def _interrupt(signum: int, frame: object) -> None:
+    global _signalled
+    _signalled = True
     raise KeyboardInterrupt
 
 
@@ -65,16 +70,20 @@ def main(argv: list[str] | None = None) -> int:
         return open_window(argv)
     # SIGTERM (a service stop, `kill`) ends a command the way Ctrl+C does: each command's own
     # KeyboardInterrupt handling removes its temporary files and says what was kept
-    previous = signal.signal(signal.SIGTERM, _interrupt)
+    previous = {sig: signal.signal(sig, _interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        args = build_parser().parse_args(argv)  # imports torch: a Ctrl+C may land in it
+        parser = build_parser()  # imports torch: a Ctrl+C may land in it
+        if _signalled:  # an interrupt some import caught and dropped: still stop here
+            raise KeyboardInterrupt
+        args = parser.parse_args(argv)
         if args.command is not None:
             return int(args.run(args) or 0)
     except KeyboardInterrupt:
         print("chroma-desk: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     return open_window([])
 
 
