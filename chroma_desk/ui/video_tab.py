@@ -55,6 +55,7 @@ from chroma_desk.ui import settings
 from chroma_desk.ui.compare_view import SIDE, SPLIT, CompareView
 from chroma_desk.ui.desktop import open_with_system
 from chroma_desk.ui.icons import icon
+from chroma_desk.ui.keyframe_dialog import open_keyframe_dialog
 from chroma_desk.ui.model_picker import add_model_controls
 from chroma_desk.ui.state import AppState
 from chroma_desk.ui.video_work import (
@@ -96,7 +97,7 @@ class VideoTab(QWidget):
         self._started_at = 0.0
         self.keyframes: list[Keyframe] = []  # this clip's, kept in the data folder
         self.keyframe_store = KeyframeStore()
-        self.hint_editor: HintEditor | None = None
+        self.hint_editor: HintEditor | None = open_keyframe_dialog  # tests may swap it
         self.previewed: FramePreview | None = None
         self._preview_worker: GeneratorWorker | None = None
         self._preview_wanted: float | None = None

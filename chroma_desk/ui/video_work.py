@@ -110,7 +110,7 @@ def frame_preview(
 
 
 # what the window calls to hint the previewed frame: (tab, time, frame RGB, its current hints);
-# the hint-mode widget (a later piece of work) sets it, and calls ``tab.set_keyframe`` when done
+# ``keyframe_dialog.open_keyframe_dialog`` by default; it calls ``tab.set_keyframe`` on OK
 HintEditor = Callable[["VideoTab", float, np.ndarray, tuple[Hint, ...]], None]
 
 

@@ -102,7 +102,6 @@ def test_keyframes_show_in_the_preview_and_come_back_with_the_clip(
         tab.scrub.setValue(5)
     plain = tab.previewed.colour
     calls = []
-    tab.edit_hints()  # no hint mode yet: says so
     tab.hint_editor = lambda *args: calls.append(args)
     tab.edit_hints()
     assert calls and calls[0][1] == pytest.approx(0.2) and calls[0][3] == ()
