@@ -162,3 +162,14 @@ def make_window(no_threads_left, qtbot, qloop, tiny_model, photos_only):
             window.close()
         else:
             window.photos.shutdown()
+
+
+@pytest.fixture
+def loop(qapp):
+    """A qasync event loop shared by Qt and asyncio (the Training tab's subprocess reading)."""
+    loop = qasync.QEventLoop(qapp)
+    asyncio.set_event_loop(loop)
+    yield loop
+    if not loop.is_closed():
+        loop.close()
+    asyncio.set_event_loop(None)

@@ -23,16 +23,6 @@ from training import cli  # noqa: E402
 
 
 @pytest.fixture
-def loop(qapp):
-    loop = qasync.QEventLoop(qapp)
-    asyncio.set_event_loop(loop)
-    yield loop
-    if not loop.is_closed():
-        loop.close()
-    asyncio.set_event_loop(None)
-
-
-@pytest.fixture
 def photos(tmp_path: Path) -> Path:
     from skimage import data
 

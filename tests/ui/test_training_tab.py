@@ -31,16 +31,6 @@ TIMEOUT = 400.0  # a trainer start imports torch: slow on a busy 2-core machine
 
 
 @pytest.fixture
-def loop(qapp):
-    loop = qasync.QEventLoop(qapp)
-    asyncio.set_event_loop(loop)
-    yield loop
-    if not loop.is_closed():
-        loop.close()
-    asyncio.set_event_loop(None)
-
-
-@pytest.fixture
 def photos(tmp_path: Path) -> Path:
     """Four small real colour photos."""
     from skimage import data
